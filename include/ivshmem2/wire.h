@@ -25,8 +25,10 @@
 
 #define IVSHMEM2_PROTOCOL_VERSION	2u
 
-/* Receivers must accept messages up to this size; larger types are illegal. */
-#define IVSHMEM2_MSG_MAX_LEN		32u
+/* Receivers must accept messages up to this size (INIT is 40 bytes); larger
+ * messages are illegal.
+ */
+#define IVSHMEM2_MSG_MAX_LEN		64u
 
 enum ivshmem2_msg_type {
 	IVSHMEM2_MSG_INIT = 0,

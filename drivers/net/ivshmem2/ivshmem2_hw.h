@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+#ifndef _IVSHMEM2_HW_H_
+#define _IVSHMEM2_HW_H_
+
+/*
+ * The attachment interface: what the ethdev and ring code need from a bus.
+ * An attachment (vdev: server socket on the host; PCI: BAR0/BAR2 in a guest)
+ * embeds struct ivshmem2_hw first in its own per-process struct, fills the
+ * fields below and provides struct ivshmem2_ops. Nothing above this line
+ * knows about sockets, eventfds or PCI.
+ *
+ * Threading: ops->notify is called from the data path (any lcore); every
+ * other op only from the control path (probe, dev_ops, interrupt thread)
+ * with hw->lock held by the caller where noted.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_spinlock.h>
+
+#include <ivshmem2/net.h>
+#include <ivshmem2/shmem.h>
+
+struct ivshmem2_hw;
+struct rte_eth_dev;
+struct rte_intr_handle;
+
+struct ivshmem2_ops {
+	/**
+	 * Raise vector @vector of peer @peer (peer == hw->id: own vector,
+	 * used to self-kick an rx queue). Data path safe: no locks, no
+	 * allocation; a no-op when the peer or vector is unknown.
+	 */
+	void (*notify)(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector);
+	/**
+	 * Write the own state-table entry and raise vector 0 of every other
+	 * peer if the value changed (what the device does on a STATE write).
+	 */
+	void (*set_state)(struct ivshmem2_hw *hw, uint32_t state);
+	/**
+	 * Fill @handle so that rx queue q wakes on own vector
+	 * IVSHMEM2_NET_VECTOR_RXQ_BASE + q, for @nb_rxq queues (efds, vector
+	 * list, type). Returns 0 or a negative errno.
+	 */
+	int (*rxq_intr_setup)(struct ivshmem2_hw *hw, struct rte_intr_handle *handle,
+			      uint16_t nb_rxq);
+	void (*rxq_intr_teardown)(struct ivshmem2_hw *hw, struct rte_intr_handle *handle);
+	/** Release everything (unmap, close fds); called when the last port closes. */
+	void (*close)(struct ivshmem2_hw *hw);
+};
+
+/* Ports of one attachment, indexed by remote peer ID. */
+#define IVSHMEM2_PORT_NONE	UINT16_MAX
+
+/* Common per-process state of an attachment. */
+struct ivshmem2_hw {
+	const struct ivshmem2_ops *ops;
+	rte_spinlock_t lock;		/**< control path: link updates, (re)mapping */
+	uint8_t *base;			/**< whole shared memory, mapped */
+	size_t page_size;		/**< mapping granularity of the memory */
+	bool extmem_registered;		/**< base registered with rte_extmem_register */
+	struct ivshmem2_layout shm;	/**< state table / sections (shmem.h) */
+	struct ivshmem2_net_layout net;	/**< ring layout of each section (net.h) */
+	uint32_t id;			/**< own peer ID (may change after a reconnect) */
+	uint32_t max_peers;
+	uint32_t vectors;		/**< interrupt vectors per peer */
+	bool connected;			/**< memory valid and IDs current */
+	int numa_node;			/**< node of the shared memory, or SOCKET_ID_ANY */
+	uint32_t nb_ports;		/**< ethdev ports using this attachment */
+	uint16_t *port_of_peer;		/**< [max_peers]: ethdev port ID or NONE */
+	uint64_t reconnects;		/**< successful reconnections to the server */
+	uint32_t state;			/**< last value given to set_state */
+};
+
+#define IVSHMEM2_OPS(hw)	((hw)->ops)
+
+static inline uint8_t *
+ivshmem2_hw_section(const struct ivshmem2_hw *hw, uint32_t id)
+{
+	return hw->base + ivshmem2_layout_output_offset(&hw->shm, id);
+}
+
+static inline uint32_t
+ivshmem2_hw_peer_state(const struct ivshmem2_hw *hw, uint32_t id)
+{
+	const uint32_t *table = (const uint32_t *)hw->base;
+
+	return __atomic_load_n(&table[id], __ATOMIC_ACQUIRE);
+}
+
+#endif /* _IVSHMEM2_HW_H_ */

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+#ifndef _IVSHMEM2_RING_H_
+#define _IVSHMEM2_RING_H_
+
+/*
+ * Ring module: the only code that interprets a section (include/ivshmem2/net.h).
+ * Control-path helpers (init, validate, attach) live in ivshmem2_ring.c;
+ * the index and descriptor checks the bursts need are inline here.
+ * Everything read from a peer's section is validated here before use.
+ * No DPDK, bus or system-call dependencies: unit-tested on its own.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ivshmem2/net.h>
+
+/* Producer side of one ring (me -> remote), resolved to addresses. */
+struct ivshmem2_ring_tx {
+	struct ivshmem2_net_desc *desc;		/**< own section */
+	uint8_t *slots;				/**< own section */
+	uint32_t *tail;				/**< own section */
+	const uint32_t *peer_head;		/**< remote's section */
+	const uint32_t *peer_wake;		/**< remote's section */
+	uint32_t mask;				/**< ring_size - 1 */
+};
+
+/* Consumer side of one ring (remote -> me). */
+struct ivshmem2_ring_rx {
+	const struct ivshmem2_net_desc *desc;	/**< remote's section */
+	const uint8_t *slots;			/**< remote's section */
+	const uint32_t *peer_tail;		/**< remote's section */
+	uint32_t *head;				/**< own section */
+	uint32_t *wake;				/**< own section */
+	uint32_t mask;
+};
+
+/* Why a peer's section or channel cannot be used (for logs and xstats). */
+enum ivshmem2_ring_check {
+	IVSHMEM2_RING_OK = 0,
+	IVSHMEM2_RING_NOT_READY,	/* no magic yet: peer still initialising */
+	IVSHMEM2_RING_BAD_VERSION,
+	IVSHMEM2_RING_BAD_LAYOUT,	/* sizes differ from what we computed */
+	IVSHMEM2_RING_BAD_OWNER,
+	IVSHMEM2_RING_BAD_QUEUES,	/* tx/rx queue count out of range */
+};
+
+const char *ivshmem2_ring_check_str(enum ivshmem2_ring_check c);
+
+/**
+ * Initialise the own section: zero it, fill the header, publish the magic last.
+ * @param own  start of the own output section (writable)
+ */
+void ivshmem2_ring_section_init(void *own, const struct ivshmem2_net_layout *l, uint32_t own_id);
+
+/** Check that @peer's section header matches the layout we computed. */
+enum ivshmem2_ring_check ivshmem2_ring_section_check(const void *peer,
+						     const struct ivshmem2_net_layout *l,
+						     uint32_t peer_id);
+
+/** Own channel header for @remote (writable). */
+struct ivshmem2_net_channel_header *ivshmem2_ring_channel(void *section, uint32_t remote);
+
+/** A snapshot of a peer's channel header, validated. */
+struct ivshmem2_ring_peer_channel {
+	uint32_t session;
+	uint32_t ack;
+	uint32_t tx_queues;
+	uint32_t rx_queues;
+	uint32_t mtu;
+	uint8_t mac[6];
+};
+
+enum ivshmem2_ring_check ivshmem2_ring_channel_read(const void *peer_section,
+						    const struct ivshmem2_net_layout *l,
+						    uint32_t me,
+						    struct ivshmem2_ring_peer_channel *out);
+
+/** Resolve the producer ring for (me -> remote, queue). */
+void ivshmem2_ring_tx_attach(struct ivshmem2_ring_tx *r, void *own, const void *peer,
+			     const struct ivshmem2_net_layout *l, uint32_t me, uint32_t remote,
+			     uint32_t queue);
+
+/** Resolve the consumer ring for (remote -> me, queue). */
+void ivshmem2_ring_rx_attach(struct ivshmem2_ring_rx *r, void *own, const void *peer,
+			     const struct ivshmem2_net_layout *l, uint32_t me, uint32_t remote,
+			     uint32_t queue);
+
+/*
+ * Entries the consumer may read, given the producer's @tail (from the peer)
+ * and our @head. More than @ring_size means the peer is broken (or restarted):
+ * returns UINT32_MAX then.
+ */
+static inline uint32_t
+ivshmem2_ring_avail(uint32_t tail, uint32_t head, uint32_t ring_size)
+{
+	uint32_t n = tail - head;
+
+	return n <= ring_size ? n : UINT32_MAX;
+}
+
+/*
+ * Free entries for the producer, given the consumer's @head (from the peer).
+ * A head outside [tail - ring_size, tail] is treated as a full ring: the
+ * consumer has not resynchronised yet or is broken.
+ */
+static inline uint32_t
+ivshmem2_ring_free(uint32_t tail, uint32_t head, uint32_t ring_size)
+{
+	uint32_t used = tail - head;
+
+	return used <= ring_size ? ring_size - used : 0;
+}
+
+/* Result of scanning one frame's descriptor chain. */
+struct ivshmem2_ring_frame {
+	uint32_t nb_slots;			/* descriptors the frame spans */
+	uint32_t len;				/* total bytes */
+	uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN]; /* snapshot of each len */
+};
+
+/*
+ * Validate the frame starting at index @idx with @avail entries readable.
+ * Each descriptor is read once (the peer may rewrite it concurrently) and
+ * the snapshot in @f is what the caller must use. Returns true if valid;
+ * otherwise false with f->nb_slots = entries to skip (at least 1).
+ */
+static inline bool
+ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
+			 uint32_t avail, struct ivshmem2_ring_frame *f)
+{
+	uint32_t i, total = 0;
+
+	for (i = 0; i < IVSHMEM2_NET_MAX_CHAIN && i < avail; i++) {
+		union {
+			uint32_t raw;
+			struct ivshmem2_net_desc d;
+		} v;
+
+		v.raw = __atomic_load_n((const uint32_t *)&desc[(idx + i) & mask],
+					__ATOMIC_RELAXED);
+		if (v.d.len == 0 || v.d.len > IVSHMEM2_NET_SLOT_SIZE ||
+		    (v.d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0) {
+			f->nb_slots = i + 1;
+			goto bad;
+		}
+		f->seg_len[i] = v.d.len;
+		total += v.d.len;
+		if (!(v.d.flags & IVSHMEM2_NET_DESC_MORE)) {
+			f->nb_slots = i + 1;
+			if (total > IVSHMEM2_NET_MAX_FRAME)
+				goto bad;
+			f->len = total;
+			return true;
+		}
+	}
+	/* Chain longer than a maximal frame, or not complete within avail. */
+	f->nb_slots = i > 0 ? i : 1;
+bad:
+	f->len = 0;
+	return false;
+}
+
+/* Address of slot @idx (any index: it is masked). */
+static inline uint8_t *
+ivshmem2_ring_slot(uint8_t *slots, uint32_t mask, uint32_t idx)
+{
+	return slots + (uint64_t)(idx & mask) * IVSHMEM2_NET_SLOT_STRIDE;
+}
+
+static inline const uint8_t *
+ivshmem2_ring_slot_ro(const uint8_t *slots, uint32_t mask, uint32_t idx)
+{
+	return slots + (uint64_t)(idx & mask) * IVSHMEM2_NET_SLOT_STRIDE;
+}
+
+/* Slot index of @addr if it is the start of a slot of @slots, else UINT32_MAX. */
+static inline uint32_t
+ivshmem2_ring_slot_index(const uint8_t *slots, uint32_t ring_size, const void *addr)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)slots;
+
+	if ((uintptr_t)addr < (uintptr_t)slots || off % IVSHMEM2_NET_SLOT_STRIDE != 0 ||
+	    off / IVSHMEM2_NET_SLOT_STRIDE >= ring_size)
+		return UINT32_MAX;
+	return (uint32_t)(off / IVSHMEM2_NET_SLOT_STRIDE);
+}
+
+/* Descriptor value the producer writes for a segment. */
+static inline void
+ivshmem2_ring_desc_write(struct ivshmem2_net_desc *d, uint16_t len, bool more)
+{
+	union {
+		uint32_t raw;
+		struct ivshmem2_net_desc d;
+	} v;
+
+	v.d.len = len;
+	v.d.flags = more ? IVSHMEM2_NET_DESC_MORE : 0;
+	__atomic_store_n((uint32_t *)d, v.raw, __ATOMIC_RELAXED);
+}
+
+#endif /* _IVSHMEM2_RING_H_ */

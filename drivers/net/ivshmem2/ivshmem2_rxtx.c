@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+/*
+ * Burst functions. Hot path rules: no locks, no system calls (a doorbell goes
+ * through IVSHMEM2_OPS(hw)->notify only when the peer published that it
+ * sleeps), one acquire load of the peer's index and one release store of our
+ * own per burst, bulk mbuf allocation and free.
+ */
+
+#include <string.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+
+#include "ivshmem2_rxtx.h"
+
+/* Slots touched ahead of the copy: enough to overlap misses, few enough for the fill buffers. */
+#define IVSHMEM2_PREFETCH_AHEAD	8u
+
+/* Take the rings of a new link generation. Returns false while the link is down. */
+static bool
+txq_resync(struct ivshmem2_txq *q, uint32_t gen)
+{
+	if (!ivshmem2_gen_up(gen))
+		return false;
+	q->ring = q->next_ring;
+	/* Our own tail is authoritative: only this queue writes it. */
+	q->tail = __atomic_load_n(q->ring.tail, __ATOMIC_RELAXED);
+	q->free = 0;
+	q->gen = gen;
+	return true;
+}
+
+static bool
+rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
+{
+	uint16_t i;
+
+	if (!ivshmem2_gen_up(gen))
+		return false;
+	q->nb_src = q->next_nb_src;
+	for (i = 0; i < q->nb_src; i++) {
+		struct ivshmem2_rxq_src *s = &q->src[i];
+		bool same_ring = s->ring.peer_tail == q->next_ring[i].peer_tail;
+		uint32_t tail, head;
+
+		s->ring = q->next_ring[i];
+		tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
+		/* Our published head is ours alone: keep it while it fits the producer's tail. */
+		head = __atomic_load_n(s->ring.head, __ATOMIC_RELAXED);
+		if (same_ring && ivshmem2_ring_avail(tail, s->head, q->ring_size) != UINT32_MAX &&
+		    ivshmem2_ring_avail(tail, s->rd, q->ring_size) != UINT32_MAX)
+			continue;	/* zero-copy slots still out stay accounted */
+		/* Either side restarted: start where the producer is, dropping old frames. */
+		if (ivshmem2_ring_avail(tail, head, q->ring_size) == UINT32_MAX)
+			head = tail;
+		s->rd = head;
+		s->head = head;
+		if (s->busy != NULL)
+			memset(s->busy, 0, q->ring_size);
+		__atomic_store_n(s->ring.head, head, __ATOMIC_RELEASE);
+	}
+	q->next_src = 0;
+	q->gen = gen;
+	return true;
+}
+
+/* Copy a multi-segment or large mbuf into a chain of slots. */
+static int
+tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
+{
+	uint32_t len = m->pkt_len;
+	uint32_t need = (len + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
+	uint32_t t = *tail, room = 0, seg_off = 0;
+	uint8_t *dst = NULL;
+
+	if (need > *free)
+		return -1;
+	for (; m != NULL; m = m->next) {
+		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t left = m->data_len;
+
+		while (left > 0) {
+			uint32_t n;
+
+			if (room == 0) {
+				if (dst != NULL) {
+					ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask],
+								 IVSHMEM2_NET_SLOT_SIZE, true);
+					t++;
+				}
+				dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, t);
+				room = IVSHMEM2_NET_SLOT_SIZE;
+				seg_off = 0;
+			}
+			n = RTE_MIN(left, room);
+			rte_memcpy(dst + seg_off, src, n);
+			seg_off += n;
+			room -= n;
+			src += n;
+			left -= n;
+		}
+	}
+	ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask], (uint16_t)seg_off, false);
+	t++;
+	*free -= t - *tail;
+	*tail = t;
+	return 0;
+}
+
+uint16_t
+ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct ivshmem2_txq *q = queue;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+	uint32_t tail, free, mask, wake;
+	uint64_t bytes = 0;
+	uint16_t i, sent = 0;
+
+	if (unlikely(gen != q->gen) && !txq_resync(q, gen))
+		return 0;
+	tail = q->tail;
+	free = q->free;
+	mask = q->ring.mask;
+	if (free < nb_pkts) {
+		/* Looks full: only now read the consumer's index. */
+		free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head,
+								__ATOMIC_ACQUIRE), q->ring_size);
+	}
+	/* Ask for ownership of slot lines a few packets ahead so the RFOs overlap. */
+	for (i = 0; i < RTE_MIN(free, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); i++)
+		rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask, tail + i));
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = m->pkt_len;
+
+		if (likely(free > IVSHMEM2_PREFETCH_AHEAD))
+			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
+							       tail + IVSHMEM2_PREFETCH_AHEAD));
+
+		if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
+			if (unlikely(free == 0))
+				break;
+			rte_memcpy(ivshmem2_ring_slot(q->ring.slots, mask, tail),
+				   rte_pktmbuf_mtod(m, const void *), len);
+			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, false);
+			tail++;
+			free--;
+		} else if (len == 0 || len > IVSHMEM2_NET_MAX_FRAME) {
+			q->oversize++;
+			rte_pktmbuf_free(m);
+			pkts[i] = NULL;
+			continue;
+		} else if (tx_copy_chain(q, m, &tail, &free) != 0) {
+			break;
+		}
+		bytes += len;
+		sent++;
+	}
+	q->free = free;
+	if (unlikely(i < nb_pkts))
+		q->ring_full += nb_pkts - i;
+	if (tail == q->tail)
+		goto out;
+
+	__atomic_store_n(q->ring.tail, tail, __ATOMIC_RELEASE);
+	q->pkts += sent;
+	q->bytes += bytes;
+	q->tail = tail;
+	/* Dekker with the consumer's "wake me" store: tail store, full fence, flag load. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wake = __atomic_load_n(q->ring.peer_wake, __ATOMIC_RELAXED);
+	if (unlikely(wake != 0)) {
+		if (wake < q->vectors) {
+			IVSHMEM2_OPS(q->hw)->notify(q->hw, q->remote, wake);
+			q->doorbells++;
+		}
+	} else {
+		q->doorbells_suppressed++;
+	}
+out:
+	rte_pktmbuf_free_bulk(pkts, i);
+	return i;
+}
+
+/* Copy a chain of slots into @m, adding segments from the pool when it overflows. */
+static int
+rx_copy_chain(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
+	      const struct ivshmem2_ring_frame *f)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t i;
+
+	m->pkt_len = f->len;
+	m->data_len = 0;
+	for (i = 0; i < f->nb_slots; i++) {
+		const uint8_t *src = ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
+							   s->rd + i);
+		uint32_t left = f->seg_len[i];
+
+		while (left > 0) {
+			uint32_t room = rte_pktmbuf_tailroom(seg);
+			uint32_t n;
+
+			if (room == 0) {
+				struct rte_mbuf *next = rte_pktmbuf_alloc(q->mp);
+
+				if (next == NULL)
+					return -1;
+				seg->next = next;
+				seg = next;
+				m->nb_segs++;
+				continue;
+			}
+			n = RTE_MIN(left, room);
+			rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), src, n);
+			seg->data_len += n;
+			src += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+static void
+zc_free_cb(void *addr, void *opaque)
+{
+	struct ivshmem2_rxq_src *s = opaque;
+	uint32_t idx = ivshmem2_ring_slot_index(s->ring.slots, s->rxq->ring_size, addr);
+
+	if (idx != UINT32_MAX)
+		__atomic_store_n(&s->busy[idx], 0, __ATOMIC_RELEASE);
+}
+
+void
+ivshmem2_rxq_zc_init(struct ivshmem2_rxq *q)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < IVSHMEM2_NET_MAX_QUEUES; i++) {
+		struct ivshmem2_rxq_src *s = &q->src[i];
+
+		s->rxq = q;
+		if (!q->zero_copy)
+			continue;
+		s->busy = q->busy_mem + (size_t)i * q->ring_size;
+		s->shinfo = q->shinfo_mem + (size_t)i * q->ring_size;
+		for (j = 0; j < q->ring_size; j++) {
+			s->shinfo[j].free_cb = zc_free_cb;
+			s->shinfo[j].fcb_opaque = s;
+		}
+	}
+}
+
+/* Attach slot @idx read-only to @m (zero-copy). */
+static inline void
+rx_attach_slot(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
+	       uint32_t idx, uint16_t len)
+{
+	uint32_t slot = idx & s->ring.mask;
+	uint8_t *addr = (uint8_t *)(uintptr_t)ivshmem2_ring_slot_ro(s->ring.slots,
+								   s->ring.mask, idx);
+	rte_iova_t iova = q->iova_is_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
+
+	__atomic_store_n(&s->busy[slot], 1, __ATOMIC_RELAXED);
+	rte_mbuf_ext_refcnt_set(&s->shinfo[slot], 1);
+	rte_pktmbuf_attach_extbuf(m, addr, iova, IVSHMEM2_NET_SLOT_SIZE, &s->shinfo[slot]);
+	m->data_off = 0;
+	m->data_len = len;
+}
+
+/* Zero-copy: give back the contiguous prefix of slots the application freed. */
+static inline void
+rx_zc_reclaim(struct ivshmem2_rxq_src *s)
+{
+	uint32_t head = s->head;
+
+	while (head != s->rd &&
+	       __atomic_load_n(&s->busy[head & s->ring.mask], __ATOMIC_ACQUIRE) == 0)
+		head++;
+	if (head != s->head) {
+		s->head = head;
+		__atomic_store_n(s->ring.head, head, __ATOMIC_RELEASE);
+	}
+}
+
+static int
+rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
+	    const struct ivshmem2_ring_frame *f)
+{
+	struct rte_mbuf *prev = m;
+	uint32_t i;
+
+	rx_attach_slot(q, s, m, s->rd, f->seg_len[0]);
+	m->pkt_len = f->len;
+	for (i = 1; i < f->nb_slots; i++) {
+		struct rte_mbuf *seg = rte_pktmbuf_alloc(q->mp);
+
+		if (seg == NULL)
+			return -1;
+		rx_attach_slot(q, s, seg, s->rd + i, f->seg_len[i]);
+		prev->next = seg;
+		prev = seg;
+		m->nb_segs++;
+	}
+	return 0;
+}
+
+static uint16_t
+rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf **pkts,
+	    uint16_t nb_pkts)
+{
+	struct ivshmem2_ring_frame f;
+	uint32_t tail, avail, n, rd;
+	uint64_t bytes = 0;
+	uint16_t got = 0;
+
+	if (q->zero_copy)
+		rx_zc_reclaim(s);
+	tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
+	avail = ivshmem2_ring_avail(tail, s->rd, q->ring_size);
+	if (avail == 0)
+		return 0;
+	if (unlikely(avail == UINT32_MAX)) {
+		q->bad_index++;
+		return 0;
+	}
+	if (q->zero_copy) {
+		/* Never hand out more than the slots the producer cannot reuse. */
+		avail = RTE_MIN(avail, q->ring_size - (s->rd - s->head));
+		if (avail == 0)
+			return 0;
+	}
+	n = RTE_MIN(avail, (uint32_t)nb_pkts);
+	/* Copy mode takes raw mbufs and sets them up with one 8-byte store each. */
+	if (unlikely((q->zero_copy ? rte_pktmbuf_alloc_bulk(q->mp, pkts, n) :
+		      rte_mempool_get_bulk(q->mp, (void **)pkts, n)) != 0)) {
+		q->mbuf_fail += n;
+		*q->nombuf += n;
+		return 0;
+	}
+	rd = s->rd;
+	/* Keep a few slot misses in flight (memory-level parallelism). */
+	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
+		rte_prefetch0(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd + got));
+	got = 0;
+	while (got < n && avail > 0) {
+		struct rte_mbuf *m = pkts[got];
+		bool ok;
+
+		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.mask, rd, avail,
+						       &f))) {
+			q->rejected++;
+			if (q->zero_copy) {
+				uint32_t k;
+
+				for (k = 0; k < f.nb_slots; k++)
+					__atomic_store_n(&s->busy[(rd + k) & s->ring.mask], 0,
+							 __ATOMIC_RELAXED);
+			}
+			rd += f.nb_slots;
+			avail -= f.nb_slots;
+			continue;
+		}
+		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD)
+			rte_prefetch0(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
+							    rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD));
+		s->rd = rd;
+		if (q->zero_copy) {
+			ok = rx_zc_frame(q, s, m, &f) == 0;
+		} else {
+			*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) =
+				q->mbuf_initializer;
+			m->ol_flags = 0;
+			m->packet_type = 0;
+			if (likely(f.nb_slots == 1 && f.len <= q->data_room)) {
+				rte_memcpy(rte_pktmbuf_mtod(m, void *),
+					   ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd),
+					   f.len);
+				m->data_len = (uint16_t)f.len;
+				m->pkt_len = f.len;
+				ok = true;
+			} else {
+				ok = rx_copy_chain(q, s, m, &f) == 0;
+			}
+		}
+		rd += f.nb_slots;
+		avail -= f.nb_slots;
+		if (unlikely(!ok)) {
+			/* Out of mbufs for the extra segments: drop this frame. */
+			q->mbuf_fail++;
+			(*q->nombuf)++;
+			rte_pktmbuf_free(m);
+			memmove(&pkts[got], &pkts[got + 1], (n - got - 1) * sizeof(*pkts));
+			n--;
+			continue;
+		}
+		m->port = q->port_id;
+		bytes += f.len;
+		got++;
+	}
+	if (got < n) {
+		if (q->zero_copy)
+			rte_pktmbuf_free_bulk(pkts + got, n - got);
+		else
+			rte_mempool_put_bulk(q->mp, (void **)(pkts + got), n - got);
+	}
+	s->rd = rd;
+	if (q->zero_copy) {
+		rx_zc_reclaim(s);
+	} else {
+		s->head = rd;
+		__atomic_store_n(s->ring.head, rd, __ATOMIC_RELEASE);
+	}
+	q->pkts += got;
+	q->bytes += bytes;
+	return got;
+}
+
+uint16_t
+ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct ivshmem2_rxq *q = queue;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+	uint16_t nb_rx, i, k;
+
+	if (unlikely(gen != q->gen) && !rxq_resync(q, gen))
+		return 0;
+	if (likely(q->nb_src == 1))
+		return rx_from_src(q, &q->src[0], pkts, nb_pkts);
+	nb_rx = 0;
+	for (i = 0, k = q->next_src; i < q->nb_src && nb_rx < nb_pkts; i++) {
+		nb_rx += rx_from_src(q, &q->src[k], pkts + nb_rx, nb_pkts - nb_rx);
+		if (++k == q->nb_src)
+			k = 0;
+	}
+	q->next_src = k;
+	return nb_rx;
+}
+
+uint32_t
+ivshmem2_rxq_pending(struct ivshmem2_rxq *q)
+{
+	uint32_t total = 0;
+	uint16_t i;
+
+	if (q->gen != __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE))
+		return 0;
+	for (i = 0; i < q->nb_src; i++) {
+		uint32_t n = ivshmem2_ring_avail(__atomic_load_n(q->src[i].ring.peer_tail,
+								 __ATOMIC_ACQUIRE),
+						 q->src[i].rd, q->ring_size);
+
+		if (n != UINT32_MAX)
+			total += n;
+	}
+	return total;
+}
+
+bool
+ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable)
+{
+	uint16_t i;
+
+	for (i = 0; i < q->nb_src; i++)
+		__atomic_store_n(q->src[i].ring.wake, enable ? q->vector : 0, __ATOMIC_RELAXED);
+	if (!enable)
+		return false;
+	/* Dekker with the producer: flag store, full fence, tail load. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ivshmem2_rxq_pending(q) != 0;
+}

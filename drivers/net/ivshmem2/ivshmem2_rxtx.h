@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+#ifndef _IVSHMEM2_RXTX_H_
+#define _IVSHMEM2_RXTX_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "ivshmem2_hw.h"
+#include "ivshmem2_ring.h"
+
+/*
+ * Link generation: the control path publishes a new ring set by writing the
+ * queue's next_* fields, then incrementing the port's link_gen (release).
+ * Even = link down, odd = up. A burst that sees a new generation takes the
+ * new rings (resync); the control path never writes live indices.
+ */
+/* A queue's own copy is always odd (NONE before the first link up), so an
+ * even generation never matches and the burst returns at once.
+ */
+#define IVSHMEM2_GEN_NONE	UINT32_MAX
+
+static inline bool
+ivshmem2_gen_up(uint32_t gen)
+{
+	return (gen & 1) != 0;
+}
+
+struct ivshmem2_txq {
+	/* Hot: read every burst. */
+	struct ivshmem2_ring_tx ring;
+	uint32_t tail;			/**< private copy of *ring.tail */
+	uint32_t free;			/**< entries known free without reading the peer */
+	uint32_t ring_size;
+	uint32_t gen;			/**< link generation the rings belong to */
+	const uint32_t *link_gen;	/**< the port's */
+	struct ivshmem2_hw *hw;
+	uint32_t remote;
+	uint32_t vectors;		/**< peer's vector count, to check its wake word */
+	/* Control path: rings for the next generation. */
+	struct ivshmem2_ring_tx next_ring;
+	uint16_t queue_id;
+	uint16_t port_id;
+	/* Stats (written by the one lcore that bursts this queue). */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t oversize;		/**< frames too large for the ring: dropped */
+	uint64_t ring_full;		/**< packets refused because the ring was full */
+	uint64_t doorbells;		/**< peer was asleep: vector raised */
+	uint64_t doorbells_suppressed;	/**< peer polling: no doorbell needed */
+} __rte_cache_aligned;
+
+/* One ring an rx queue consumes (an rx queue may poll several of the peer's tx rings). */
+struct ivshmem2_rxq_src {
+	struct ivshmem2_ring_rx ring;
+	uint32_t rd;			/**< next entry to read */
+	uint32_t head;			/**< entries returned (== rd unless zero-copy) */
+	uint8_t *busy;			/**< zero-copy: [ring_size] slot held by an mbuf */
+	struct rte_mbuf_ext_shared_info *shinfo;	/**< zero-copy: [ring_size] */
+	struct ivshmem2_rxq *rxq;
+};
+
+struct ivshmem2_rxq {
+	struct rte_mempool *mp;
+	uint64_t mbuf_initializer;	/**< rearm_data of a fresh mbuf of this queue */
+	uint32_t data_room;		/**< bytes after the headroom */
+	uint32_t gen;
+	const uint32_t *link_gen;
+	uint16_t nb_src;
+	uint16_t next_src;		/**< round robin start */
+	uint32_t ring_size;
+	uint16_t queue_id;
+	uint16_t port_id;
+	bool zero_copy;
+	bool iova_is_va;
+	uint32_t vector;		/**< own vector this queue sleeps on */
+	struct ivshmem2_hw *hw;
+	uint64_t *nombuf;		/**< the port's rx_mbuf_alloc_failed */
+	struct ivshmem2_rxq_src src[IVSHMEM2_NET_MAX_QUEUES];
+	/* Control path: rings for the next generation. */
+	struct ivshmem2_ring_rx next_ring[IVSHMEM2_NET_MAX_QUEUES];
+	uint16_t next_nb_src;
+	/* Stats. */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t rejected;		/**< bad descriptors from the peer: dropped */
+	uint64_t bad_index;		/**< peer's tail out of range */
+	uint64_t mbuf_fail;
+	/* Zero-copy bookkeeping, allocated at queue setup. */
+	uint8_t *busy_mem;
+	struct rte_mbuf_ext_shared_info *shinfo_mem;
+} __rte_cache_aligned;
+
+uint16_t ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+uint16_t ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
+
+/** Entries waiting in an rx queue (rx_queue_count). */
+uint32_t ivshmem2_rxq_pending(struct ivshmem2_rxq *q);
+
+/**
+ * Ask the peer for doorbells on @q (vector q->vector) or stop asking.
+ * When enabling, returns true if data is already waiting (caller self-kicks).
+ */
+bool ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable);
+
+/** Prepare the zero-copy free callbacks of @q (after the bookkeeping arrays exist). */
+void ivshmem2_rxq_zc_init(struct ivshmem2_rxq *q);
+
+#endif /* _IVSHMEM2_RXTX_H_ */

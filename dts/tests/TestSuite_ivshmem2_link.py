@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""Link state and reconnection of net_ivshmem2.
+
+The link of a port follows the remote peer: down when it stops, leaves or
+dies, up again when it comes back, with LSC events; after a peer or the
+server restarts, traffic resumes without restarting the application.
+"""
+
+import signal
+import time
+
+from framework.ivshmem2 import Ivshmem2Group
+from framework.test_suite import TestSuite, func_test
+from framework.testpmd_shell import TestPmdShell
+
+LSC_EVENT = r"Port 0: link state change event"
+
+
+class TestIvshmem2Link(TestSuite):
+    """Link down/up on stop/start and kill -9; reconnect after restarts."""
+
+    pytest_marks = ("pmd",)
+
+    def set_up_test_case(self) -> None:
+        self.group = Ivshmem2Group(self.sut_node)
+
+    def _peer(self, slot: int, name: str) -> TestPmdShell:
+        return TestPmdShell(self.sut_node, [self.group.vdev()], slot=slot, name=name)
+
+    def _receiver_and_sender(self):
+        a = self._peer(0, "receiver")
+        b = self._peer(1, "sender")
+        a.wait_link(0, True, timeout=20)
+        a.set_forward_mode("rxonly")
+        a.start_forwarding()
+        b.set_forward_mode("txonly")
+        b.start_forwarding()
+        return a, b
+
+    def _verify_rx_grows(self, a: TestPmdShell, what: str, timeout: float = 30) -> int:
+        """Wait until A's RX counter grows by more than 1000 frames."""
+        start = a.show_port_stats(0).rx_packets
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = a.show_port_stats(0).rx_packets
+            if now - start > 1000:
+                return now - start
+        self.verify(False, f"{what}: receiver RX stuck at {start} for {timeout} s")
+        return 0
+
+    @func_test
+    def test_link_follows_peer_stop_start(self) -> None:
+        """Stopping and starting the remote port takes the link down and up.
+
+        Steps:
+            Peers A and B up; B runs "port stop 0", then "port start 0".
+        Verify:
+            A's link goes down, then up, each within 10 s, and A's output
+            shows a link state change event for each transition.
+        """
+        a, b = self._peer(0, "a"), self._peer(1, "b")
+        a.wait_link(0, True, timeout=20)
+        mark = a.mark()
+        b.port_stop(0)
+        a.wait_link(0, False, timeout=10)
+        a.wait_output(LSC_EVENT, timeout=10, since=mark)
+        mark = a.mark()
+        b.port_start(0)
+        a.wait_link(0, True, timeout=10)
+        a.wait_output(LSC_EVENT, timeout=10, since=mark)
+        self.verify(b.link_up(0), "B's own link is not up after port start")
+
+    @func_test
+    def test_link_down_on_peer_kill9(self) -> None:
+        """The link goes down when the remote peer is killed with SIGKILL.
+
+        Steps:
+            A receives from B (rxonly/txonly); kill -9 B; start a new B.
+        Verify:
+            A's link goes down within 10 s with an LSC event; comes up with
+            the new B; A's RX counter grows again without A being restarted.
+        """
+        a, b = self._receiver_and_sender()
+        self._verify_rx_grows(a, "before the kill")
+        mark = a.mark()
+        b.kill(signal.SIGKILL)
+        a.wait_link(0, False, timeout=10)
+        a.wait_output(LSC_EVENT, timeout=10, since=mark)
+        b2 = self._peer(1, "sender2")
+        b2.set_forward_mode("txonly")
+        b2.start_forwarding()
+        a.wait_link(0, True, timeout=20)
+        self._verify_rx_grows(a, "after the new peer joined")
+
+    @func_test
+    def test_reconnect_after_peer_restart(self) -> None:
+        """Traffic resumes after the remote peer quits and restarts.
+
+        Steps:
+            A receives from B; B quits normally; a new B joins and sends.
+        Verify:
+            A's link goes down and up again and its RX counter grows after
+            the restart; A keeps forwarding the whole time.
+        """
+        a, b = self._receiver_and_sender()
+        self._verify_rx_grows(a, "before the restart")
+        b.quit()
+        a.wait_link(0, False, timeout=10)
+        b2 = self._peer(1, "sender2")
+        b2.set_forward_mode("txonly")
+        b2.start_forwarding()
+        a.wait_link(0, True, timeout=20)
+        self._verify_rx_grows(a, "after the peer restart")
+
+    def _server_restart(self, sig: int) -> None:
+        a, b = self._receiver_and_sender()
+        self._verify_rx_grows(a, "before the server restart")
+        self.group.stop(sig)
+        time.sleep(1)
+        self.group.start()
+        # Links may blink; what matters is that traffic flows again.
+        a.wait_link(0, True, timeout=30)
+        b.wait_link(0, True, timeout=30)
+        self._verify_rx_grows(a, "after the server restart", timeout=45)
+        self.verify(a.alive() and b.alive(), "a peer died during the server restart")
+        for shell in (a, b):
+            x = shell.show_port_xstats(0)
+            self.verify(x.get("server_reconnects", 0) >= 1,
+                        f"{shell.name}: server_reconnects = {x.get('server_reconnects')}")
+
+    @func_test
+    def test_reconnect_after_server_restart(self) -> None:
+        """Traffic resumes after the server is stopped and started again.
+
+        Steps:
+            A receives from B; stop the server (SIGTERM), start it again on
+            the same socket.
+        Verify:
+            Both links are up again, A's RX counter grows without restarting
+            either testpmd, and both count a server reconnect.
+        """
+        self._server_restart(signal.SIGTERM)
+
+    @func_test
+    def test_reconnect_after_server_kill9(self) -> None:
+        """Traffic resumes after the server is killed with SIGKILL and restarted.
+
+        Steps:
+            As test_reconnect_after_server_restart, with kill -9.
+        Verify:
+            Both links up again, traffic resumes, server_reconnects >= 1.
+        """
+        self._server_restart(signal.SIGKILL)

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""A server that lies never crashes QEMU.
+
+During setup every malformed message makes realize fail with a clear error
+(QEMU exits with status 1, not a signal). After setup, bad messages are
+ignored with a warning and the device keeps working.
+"""
+
+import os
+import socket
+import struct
+import time
+
+import pytest
+
+import device_wire as w
+from device_harness import device_args
+from device_qtest import Msix, PciFunction, QemuFailed
+
+pytestmark = pytest.mark.qemu
+
+SHM = 64 * 1024
+
+
+@pytest.fixture
+def hostile(workdir):
+    """hostile(script) -> ScriptedServer on a fresh socket; closed at teardown."""
+    servers = []
+
+    def start(script):
+        srv = w.ScriptedServer(workdir / f"bad{len(servers)}.sock", script)
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.close()
+
+
+def realize_error(start_qemu, srv):
+    """Start QEMU against @srv; return the error it exits with."""
+    with pytest.raises(QemuFailed) as failed:
+        start_qemu(device_args(srv.path))
+    assert failed.value.returncode == 1, f"QEMU died abnormally: {failed.value}"
+    srv.wait()
+    assert "ivshmem2" in failed.value.stderr
+    return failed.value.stderr
+
+
+def init_then(*msgs, **init_args):
+    """Script: a valid INIT (+ memfd), then raw (bytes, fds) messages."""
+
+    def script(srv, conn):
+        srv.send(w.msg_init(**init_args), [w.memfd(SHM)])
+        for data, fds in msgs:
+            srv.send(data, fds(srv) if callable(fds) else fds)
+
+    return script
+
+
+def efd(srv):
+    return [srv.eventfd()]
+
+
+SETUP_CASES = {
+    "short-init": (lambda s, c: s.send(w.header(w.MSG_INIT, 20) + bytes(12), [w.memfd(SHM)]),
+                   "INIT message of 20 bytes is shorter than 40"),
+    "len-below-header": (lambda s, c: s.send(w.header(w.MSG_INIT, 4)),
+                         "shorter than its header"),
+    "oversized": (lambda s, c: s.send(w.header(w.MSG_INIT, 4096) + bytes(4088), [w.memfd(SHM)]),
+                  "exceeds 64"),
+    "old-version": (lambda s, c: s.send(w.msg_init(version=1, compatible=1), [w.memfd(SHM)]),
+                    "protocol version 1"),
+    "newer-only-version": (lambda s, c: s.send(w.msg_init(version=3, compatible=3), [w.memfd(SHM)]),
+                           "compatible with 3"),
+    "init-without-fd": (lambda s, c: s.send(w.msg_init()), "without a shared-memory fd"),
+    "init-with-eventfd": (lambda s, c: s.send(w.msg_init(), [s.eventfd()]),
+                          "not a memory file"),
+    "read-only-memory": (lambda s, c: s.send(w.msg_init(), [read_only_memfd()]),
+                         "cannot map the shared memory"),
+    "empty-memory": (lambda s, c: s.send(w.msg_init(), [w.memfd(0)]), "shared memory of 0 bytes"),
+    "unaligned-memory": (lambda s, c: s.send(w.msg_init(), [w.memfd(SHM + 100)]), "page size"),
+    "outputs-too-big": (lambda s, c: s.send(w.msg_init(output_size=32768), [w.memfd(SHM)]),
+                        "do not fit"),
+    "unaligned-output": (lambda s, c: s.send(w.msg_init(output_size=1000), [w.memfd(SHM)]),
+                         "page size"),
+    "one-peer": (lambda s, c: s.send(w.msg_init(max_peers=1), [w.memfd(SHM)]), "at least 2 peers"),
+    "too-many-peers": (lambda s, c: s.send(w.msg_init(max_peers=1025), [w.memfd(SHM)]),
+                       "1024"),
+    "id-outside-group": (lambda s, c: s.send(w.msg_init(peer_id=2), [w.memfd(SHM)]),
+                         "ID 2 in a group of 2"),
+    "no-vectors": (lambda s, c: s.send(w.msg_init(vectors=0), [w.memfd(SHM)]), "0 vectors"),
+    "too-many-vectors": (lambda s, c: s.send(w.msg_init(vectors=1025), [w.memfd(SHM)]),
+                         "1025 vectors"),
+    "protocol-over-16-bits": (lambda s, c: s.send(w.msg_init(protocol=0x10000), [w.memfd(SHM)]),
+                              "exceeds 16 bits"),
+    "event-fd-first": (lambda s, c: s.send(w.msg_event_fd(0, 0), [s.eventfd()]),
+                       "message type 1 before INIT"),
+    "closed-at-once": (lambda s, c: c.shutdown(socket.SHUT_RDWR),
+                       "closed the connection during setup"),
+    "closed-after-init": (lambda s, c: (init_then()(s, c), c.shutdown(socket.SHUT_RDWR)),
+                          "closed the connection during setup"),
+    "vector-order": (init_then((w.msg_event_fd(0, 1), efd)), "out of order"),
+    "vector-beyond-count": (init_then((w.msg_event_fd(1, 0), efd), (w.msg_event_fd(1, 1), efd),
+                                      vectors=1),
+                            "out of order"),
+    "peer-outside-group": (init_then((w.msg_event_fd(5, 0), efd)), "peer 5"),
+    "event-fd-without-fd": (init_then((w.msg_event_fd(0, 0), [])), "without an eventfd"),
+    "event-fd-not-eventfd": (init_then((w.msg_event_fd(0, 0), lambda s: [w.memfd(4096)])),
+                             "not an eventfd"),
+    "short-event-fd": (init_then((w.header(w.MSG_EVENT_FD, 12) + bytes(4), efd)), "too short"),
+    "peer-gone-of-self": (init_then((w.msg_peer_gone(0), [])), "this peer (0) is gone"),
+    "peer-gone-unknown": (init_then((w.msg_peer_gone(1), [])), "unknown peer 1"),
+    "second-init": (init_then((w.msg_init(), lambda s: [w.memfd(SHM)])), "second INIT"),
+}
+
+
+def read_only_memfd():
+    fd = w.memfd(SHM)
+    ro = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
+    os.close(fd)
+    return ro
+
+
+@pytest.mark.parametrize("case", list(SETUP_CASES))
+def test_bad_setup_fails_realize_cleanly(start_qemu, hostile, case):
+    script, expected = SETUP_CASES[case]
+    err = realize_error(start_qemu, hostile(script))
+    assert expected in err, err
+
+
+def test_silent_server_times_out(start_qemu, hostile):
+    err = realize_error(start_qemu, hostile(lambda s, c: None))
+    assert "server sent nothing" in err
+
+
+def test_stalled_partial_message_times_out(start_qemu, hostile):
+    err = realize_error(start_qemu, hostile(lambda s, c: s.send(w.msg_init()[:10])))
+    assert "server sent nothing" in err
+
+
+def test_newer_server_still_serving_v2_is_accepted(start_qemu, hostile):
+    def script(srv, conn):
+        srv.send(w.msg_init(version=3, compatible=2, extra=b"futurext"), [w.memfd(SHM)])
+        srv.send(w.msg_event_fd(0, 0), [srv.eventfd()])
+
+    srv = hostile(script)
+    qt = start_qemu(device_args(srv.path))
+    pci = PciFunction(qt, 4)
+    pci.map_bars()
+    assert qt.readl(pci.bars[0] + w.REG_MAX_PEERS) == 2
+
+
+def test_non_socket_chardev_is_refused(start_qemu, workdir):
+    with pytest.raises(QemuFailed) as failed:
+        start_qemu(["-chardev", "null,id=ivs", "-device", "ivshmem2,chardev=ivs,addr=04.0"])
+    assert failed.value.returncode == 1
+    assert "must be a UNIX socket" in failed.value.stderr
+
+
+def test_master_on_needs_id_0(start_qemu, hostile):
+    def script(srv, conn):
+        w.send_setup(srv, peer_id=1, other_peers=[0])
+
+    srv = hostile(script)
+    with pytest.raises(QemuFailed) as failed:
+        start_qemu(device_args(srv.path, props="master=on"))
+    assert failed.value.returncode == 1
+    assert "master=on, but the server assigned ID 1" in failed.value.stderr
+
+
+# After setup: bad messages are ignored, the device keeps working.
+
+RUNTIME_CASES = {
+    "peer-gone-of-self": (lambda s: s.send(w.msg_peer_gone(1)), "this peer (1) is gone"),
+    "peer-gone-unknown": (lambda s: s.send(w.msg_peer_gone(3)), "unknown peer 3"),
+    "peer-gone-outside": (lambda s: s.send(w.msg_peer_gone(70000)), "unknown peer 70000"),
+    "event-fd-out-of-order": (lambda s: s.send(w.msg_event_fd(2, 1), [s.eventfd()]),
+                              "out of order"),
+    "event-fd-without-fd": (lambda s: s.send(w.msg_event_fd(2, 0)), "without an eventfd"),
+    "event-fd-outside": (lambda s: s.send(w.msg_event_fd(4, 0), [s.eventfd()]), "peer 4"),
+    "event-fd-pipe": (lambda s: s.send(w.msg_event_fd(2, 0), [os.pipe()[0]]), "not an eventfd"),
+    "second-init": (lambda s: s.send(w.msg_init(), [w.memfd(SHM)]), "second INIT"),
+    "unknown-type": (lambda s: s.send(w.header(7, 12) + bytes(4)), "unknown type 7"),
+    "two-fds": (lambda s: s.send(w.msg_event_fd(2, 0), [s.eventfd(), s.eventfd()]), None),
+    "short-header": (lambda s: s.send(w.header(w.MSG_PEER_GONE, 3)), "shorter than its header"),
+    "oversized": (lambda s: s.send(w.header(w.MSG_EVENT_FD, 1000) + bytes(992)), "exceeds 64"),
+    "closed": (lambda s: s.conn.shutdown(socket.SHUT_RDWR), "connection to the server lost"),
+}
+
+
+@pytest.mark.parametrize("case", list(RUNTIME_CASES))
+def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
+    send_bad, expected = RUNTIME_CASES[case]
+    fds = {}
+
+    def script(srv, conn):
+        fds.update(w.send_setup(srv, peer_id=1, max_peers=4, vectors=2, other_peers=[0])[1])
+
+    srv = hostile(script)
+    qt = start_qemu(device_args(srv.path))
+    srv.wait()
+    pci = PciFunction(qt, 4)
+    pci.map_bars()
+    bar0 = pci.bars[0]
+    msix = Msix(pci)
+    msix.enable()
+    qt.writel(bar0 + w.REG_INT_CONTROL, 1)
+
+    send_bad(srv)
+    if expected:
+        deadline = time.monotonic() + 10
+        while expected not in qt.stderr() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert expected in qt.stderr()
+    assert qt.alive()
+
+    # still a working peer: doorbells both ways, state changes
+    qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
+    deadline = time.monotonic() + 10
+    while w.read_eventfd(fds[0][1]) != 1:
+        assert time.monotonic() < deadline, "doorbell to peer 0 lost"
+        time.sleep(0.01)
+    os.write(fds[1][1], struct.pack("<Q", 1))
+    assert msix.wait_fired(1)
+    qt.writel(bar0 + w.REG_STATE, 4)
+    assert w.read_eventfd(fds[0][0]) == 1
+    assert qt.alive()
+
+
+def test_valid_peer_gone_raises_vector0_and_drops_doorbells(start_qemu, hostile):
+    fds = {}
+
+    def script(srv, conn):
+        fds.update(w.send_setup(srv, peer_id=1, max_peers=2, vectors=2, other_peers=[0])[1])
+
+    srv = hostile(script)
+    qt = start_qemu(device_args(srv.path))
+    srv.wait()
+    pci = PciFunction(qt, 4)
+    pci.map_bars()
+    msix = Msix(pci)
+    msix.enable()
+    qt.writel(pci.bars[0] + w.REG_INT_CONTROL, 1)
+    srv.send(w.msg_peer_gone(0))
+    assert msix.wait_fired(0)
+    qt.writel(pci.bars[0] + w.REG_DOORBELL, w.doorbell(0, 1))
+    qt.writel(pci.bars[0] + w.REG_STATE, 1)
+    time.sleep(0.2)
+    assert w.read_eventfd(fds[0][1]) == 0 and w.read_eventfd(fds[0][0]) == 0, \
+        "doorbells and state interrupts to a gone peer are dropped"
+    # the peer may come back
+    e0, e1 = srv.eventfd(), srv.eventfd()
+    srv.send(w.msg_event_fd(0, 0), [e0])
+    srv.send(w.msg_event_fd(0, 1), [e1])
+    deadline = time.monotonic() + 10
+    while w.read_eventfd(e1) == 0:
+        assert time.monotonic() < deadline, "doorbell to the returned peer lost"
+        qt.writel(pci.bars[0] + w.REG_DOORBELL, w.doorbell(0, 1))
+        time.sleep(0.05)

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""Fixtures for tests that boot guests (scripts/guest/harness.py)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts" / "guest"))
+
+import harness  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def guest_harness():
+    """The harness module; fails clearly when the project's QEMU is missing."""
+    harness.qemu_binary()
+    return harness
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    return tmp_path / "guests"
+
+
+@pytest.fixture
+def ivshmem2_server(short_tmp, tmp_path):
+    """Start an ivshmem2-server; call it with the server options. Stopped at teardown."""
+    servers = []
+
+    def start(*options):
+        srv = harness.Server(short_tmp / f"srv{len(servers)}.sock", options,
+                             log_path=tmp_path / f"server{len(servers)}.log")
+        srv.__enter__()
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.__exit__(None, None, None)
+

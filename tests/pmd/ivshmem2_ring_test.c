@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+/*
+ * Unit tests of the ring module: layout computation, index arithmetic,
+ * section init/validation and hostile descriptors. Pure C, no DPDK.
+ * Prints one line per failed check and exits non-zero on any failure.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivshmem2_ring.h"
+
+static int failures;
+static int checks;
+
+#define CHECK(cond) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+	} \
+} while (0)
+
+static void
+test_layout_sizes(void)
+{
+	static const uint64_t sizes[] = {
+		64 << 10, 256 << 10, 1 << 20, 2 << 20, 4 << 20, 16 << 20, 32 << 20, 256 << 20,
+	};
+	static const uint32_t peers[] = { 2, 3, 4, 8, 1024 };
+	struct ivshmem2_net_layout l;
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (j = 0; j < sizeof(peers) / sizeof(peers[0]); j++) {
+			enum ivshmem2_net_layout_error e =
+				ivshmem2_net_layout_compute(&l, sizes[i], peers[j]);
+			uint64_t end;
+
+			if (e != IVSHMEM2_NET_LAYOUT_OK) {
+				CHECK(e == IVSHMEM2_NET_LAYOUT_TOO_SMALL);
+				continue;
+			}
+			CHECK((l.ring_size & (l.ring_size - 1)) == 0);
+			CHECK(l.ring_size >= IVSHMEM2_NET_MIN_RING);
+			CHECK(l.ring_size <= IVSHMEM2_NET_MAX_RING);
+			CHECK(l.queues >= 1 && l.queues <= IVSHMEM2_NET_MAX_QUEUES);
+			CHECK(l.header_size % 4096 == 0);
+			CHECK(l.slot_offset % IVSHMEM2_NET_CACHE_LINE == 0);
+			CHECK(l.queue_stride % IVSHMEM2_NET_CACHE_LINE == 0);
+			CHECK(l.slot_offset >= l.desc_offset + 4ull * l.ring_size);
+			/* The last queue area of the last channel ends inside the section. */
+			end = ivshmem2_net_queue_offset(&l, peers[j] - 1, peers[j] - 2,
+							l.queues - 1) + l.queue_stride;
+			CHECK(end <= sizes[i]);
+			/* Channel headers fit in the header area. */
+			CHECK(ivshmem2_net_channel_offset(peers[j] - 1) + 64 <= l.header_size);
+		}
+	}
+	/* Fixed points the design note quotes. */
+	CHECK(ivshmem2_net_layout_compute(&l, 4 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.queues == 1 && l.ring_size == 1024);
+	CHECK(ivshmem2_net_layout_compute(&l, 16 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.queues == 4 && l.ring_size == 1024);
+	CHECK(ivshmem2_net_layout_compute(&l, 32 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.queues == 8 && l.ring_size == 1024);
+	CHECK(ivshmem2_net_layout_compute(&l, 1 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.queues == 1 && l.ring_size == 256);
+	/* Refusals. */
+	CHECK(ivshmem2_net_layout_compute(&l, 1 << 20, 1) == IVSHMEM2_NET_LAYOUT_BAD_PEERS);
+	CHECK(ivshmem2_net_layout_compute(&l, 1 << 20, 1025) == IVSHMEM2_NET_LAYOUT_BAD_PEERS);
+	CHECK(ivshmem2_net_layout_compute(&l, 4096, 2) == IVSHMEM2_NET_LAYOUT_TOO_SMALL);
+	CHECK(ivshmem2_net_layout_compute(&l, 64 << 10, 2) == IVSHMEM2_NET_LAYOUT_TOO_SMALL);
+	CHECK(ivshmem2_net_layout_compute(&l, 0, 2) == IVSHMEM2_NET_LAYOUT_TOO_SMALL);
+	CHECK(ivshmem2_net_layout_compute(&l, UINT64_MAX, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.ring_size == IVSHMEM2_NET_MAX_RING && l.queues == IVSHMEM2_NET_MAX_QUEUES);
+}
+
+static void
+test_channel_index(void)
+{
+	/* Every remote of every owner gets a distinct channel below max_peers - 1. */
+	uint32_t owner, remote, seen;
+
+	for (owner = 0; owner < 5; owner++) {
+		seen = 0;
+		for (remote = 0; remote < 5; remote++) {
+			uint32_t c;
+
+			if (remote == owner)
+				continue;
+			c = ivshmem2_net_channel_index(owner, remote);
+			CHECK(c < 4);
+			CHECK(!(seen & (1u << c)));
+			seen |= 1u << c;
+		}
+		CHECK(seen == 0xf);
+	}
+}
+
+static void
+test_index_arithmetic(void)
+{
+	CHECK(ivshmem2_ring_avail(10, 10, 256) == 0);
+	CHECK(ivshmem2_ring_avail(266, 10, 256) == 256);
+	CHECK(ivshmem2_ring_avail(267, 10, 256) == UINT32_MAX);
+	CHECK(ivshmem2_ring_avail(5, 10, 256) == UINT32_MAX);	/* head past tail */
+	CHECK(ivshmem2_ring_avail(3, UINT32_MAX - 2, 256) == 6);	/* wrap */
+	CHECK(ivshmem2_ring_free(10, 10, 256) == 256);
+	CHECK(ivshmem2_ring_free(266, 10, 256) == 0);
+	CHECK(ivshmem2_ring_free(100, 90, 256) == 246);
+	CHECK(ivshmem2_ring_free(2, UINT32_MAX, 256) == 253);		/* wrap */
+	CHECK(ivshmem2_ring_free(10, 11, 256) == 0);			/* head ahead: full */
+	CHECK(ivshmem2_ring_free(10, 12345, 256) == 0);			/* stale head: full */
+}
+
+static struct ivshmem2_net_desc descs[64];
+
+static void
+set_desc(uint32_t i, uint16_t len, uint16_t flags)
+{
+	descs[i & 63].len = len;
+	descs[i & 63].flags = flags;
+}
+
+static void
+test_frame_scan(void)
+{
+	struct ivshmem2_ring_frame f;
+	uint32_t i;
+
+	memset(descs, 0, sizeof(descs));
+	set_desc(0, 60, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, &f) && f.nb_slots == 1 && f.len == 60);
+	set_desc(0, 2048, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, &f) && f.len == 2048);
+	/* Length 0 and over the slot size are rejected, one entry skipped. */
+	set_desc(0, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	set_desc(0, 2049, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	set_desc(0, 0xffff, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	/* Unknown flag bits. */
+	set_desc(0, 64, 0x8000);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	/* A 9000-byte jumbo frame: 4 full slots + 808. */
+	for (i = 0; i < 4; i++)
+		set_desc(10 + i, 2048, IVSHMEM2_NET_DESC_MORE);
+	set_desc(14, 808, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, &f));
+	CHECK(f.nb_slots == 5 && f.len == 9000 && f.seg_len[4] == 808 && f.seg_len[0] == 2048);
+	/* The same chain across the ring's wrap point. */
+	for (i = 0; i < 4; i++)
+		set_desc(62 + i, 2048, IVSHMEM2_NET_DESC_MORE);
+	set_desc(66, 808, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, &f) && f.nb_slots == 5);
+	/* Incomplete: producer published only part of the chain. */
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, &f) && f.nb_slots == 3);
+	/* Endless chain: MORE on every entry; at most MAX_CHAIN skipped at once. */
+	for (i = 20; i < 40; i++)
+		set_desc(i, 100, IVSHMEM2_NET_DESC_MORE);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 20, &f));
+	CHECK(f.nb_slots == IVSHMEM2_NET_MAX_CHAIN);
+	/* Chain of max length but total above MAX_FRAME. */
+	for (i = 40; i < 44; i++)
+		set_desc(i, 2048, IVSHMEM2_NET_DESC_MORE);
+	set_desc(44, 2048, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 40, 10, &f) && f.nb_slots == 5);
+	/* Bad entry in the middle of a chain: skip up to and including it. */
+	set_desc(50, 2048, IVSHMEM2_NET_DESC_MORE);
+	set_desc(51, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, &f) && f.nb_slots == 2);
+}
+
+static void
+test_section_and_attach(void)
+{
+	struct ivshmem2_net_layout l;
+	struct ivshmem2_ring_peer_channel pc;
+	struct ivshmem2_ring_tx tx;
+	struct ivshmem2_ring_rx rx;
+	uint8_t *a, *b;
+	uint64_t size = 1 << 20;
+
+	CHECK(ivshmem2_net_layout_compute(&l, size, 3) == IVSHMEM2_NET_LAYOUT_OK);
+	a = aligned_alloc(4096, size);
+	b = aligned_alloc(4096, size);
+	if (a == NULL || b == NULL)
+		abort();
+	memset(a, 0xa5, size);
+	memset(b, 0, size);
+	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_NOT_READY);
+	ivshmem2_ring_section_init(a, &l, 0);
+	ivshmem2_ring_section_init(b, &l, 2);
+	CHECK(a[size - 1] == 0);		/* zeroed */
+	CHECK(ivshmem2_ring_section_check(a, &l, 0) == IVSHMEM2_RING_OK);
+	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_OK);
+	CHECK(ivshmem2_ring_section_check(b, &l, 1) == IVSHMEM2_RING_BAD_OWNER);
+	((struct ivshmem2_net_section_header *)b)->ring_size = 4096;
+	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_BAD_LAYOUT);
+	((struct ivshmem2_net_section_header *)b)->ring_size = l.ring_size;
+	((struct ivshmem2_net_section_header *)b)->version = 99;
+	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_BAD_VERSION);
+	((struct ivshmem2_net_section_header *)b)->version = IVSHMEM2_NET_LAYOUT_VERSION;
+
+	/* Channel header as seen by the peer; hostile queue counts are refused. */
+	ivshmem2_ring_channel(b, 0)->session = 77;
+	ivshmem2_ring_channel(b, 0)->tx_queues = 1;
+	ivshmem2_ring_channel(b, 0)->rx_queues = 1;
+	CHECK(ivshmem2_ring_channel_read(b, &l, 0, &pc) == IVSHMEM2_RING_OK && pc.session == 77);
+	ivshmem2_ring_channel(b, 0)->tx_queues = l.queues + 1;
+	CHECK(ivshmem2_ring_channel_read(b, &l, 0, &pc) == IVSHMEM2_RING_BAD_QUEUES);
+	ivshmem2_ring_channel(b, 0)->tx_queues = 1;
+	ivshmem2_ring_channel(b, 0)->rx_queues = 0;
+	CHECK(ivshmem2_ring_channel_read(b, &l, 0, &pc) == IVSHMEM2_RING_BAD_QUEUES);
+
+	/* A (id 0) produces to B (id 2): B's consumer view must be the same ring. */
+	ivshmem2_ring_tx_attach(&tx, a, b, &l, 0, 2, 0);
+	ivshmem2_ring_rx_attach(&rx, b, a, &l, 2, 0, 0);
+	CHECK((const void *)tx.desc == (const void *)rx.desc);
+	CHECK((const void *)tx.slots == (const void *)rx.slots);
+	CHECK((const void *)tx.tail == (const void *)rx.peer_tail);
+	CHECK((const void *)tx.peer_head == (const void *)rx.head);
+	CHECK((const void *)tx.peer_wake == (const void *)rx.wake);
+	CHECK((uint8_t *)tx.tail >= a && (uint8_t *)tx.tail < a + size);
+	CHECK(ivshmem2_ring_slot(tx.slots, tx.mask, l.ring_size - 1) + IVSHMEM2_NET_SLOT_SIZE <=
+	      a + size);
+	CHECK(ivshmem2_ring_slot_index(rx.slots, l.ring_size,
+				       ivshmem2_ring_slot_ro(rx.slots, rx.mask, 5)) == 5);
+	CHECK(ivshmem2_ring_slot_index(rx.slots, l.ring_size, rx.slots + 1) == UINT32_MAX);
+	CHECK(ivshmem2_ring_slot_index(rx.slots, l.ring_size, rx.slots - 1) == UINT32_MAX);
+	CHECK(ivshmem2_ring_slot_index(rx.slots, l.ring_size,
+				       rx.slots + (uint64_t)l.ring_size *
+				       IVSHMEM2_NET_SLOT_STRIDE) == UINT32_MAX);
+	/* Different queues and channels never share memory. */
+	{
+		struct ivshmem2_ring_tx t2;
+
+		ivshmem2_ring_tx_attach(&t2, a, b, &l, 0, 1, 0);
+		CHECK(t2.slots != tx.slots && t2.tail != tx.tail);
+		CHECK((uint8_t *)t2.tail + l.queue_stride == (uint8_t *)tx.tail ||
+		      (uint8_t *)tx.tail + l.queue_stride == (uint8_t *)t2.tail);
+	}
+	/* Producer/consumer round trip through the resolved pointers. */
+	ivshmem2_ring_desc_write(&tx.desc[3 & tx.mask], 60, false);
+	*tx.tail = 4;
+	*rx.head = 3;
+	{
+		struct ivshmem2_ring_frame f;
+		uint32_t n = ivshmem2_ring_avail(*rx.peer_tail, *rx.head, l.ring_size);
+
+		CHECK(n == 1);
+		CHECK(ivshmem2_ring_frame_scan(rx.desc, rx.mask, 3, n, &f) && f.len == 60);
+		CHECK(ivshmem2_ring_free(*tx.tail, *tx.peer_head, l.ring_size) ==
+		      l.ring_size - 1);
+	}
+	free(a);
+	free(b);
+}
+
+int
+main(void)
+{
+	test_layout_sizes();
+	test_channel_index();
+	test_index_arithmetic();
+	test_frame_scan();
+	test_section_and_attach();
+	printf("%d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}

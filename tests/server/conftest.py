@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""Fixtures for the ivshmem2-server tests: servers and peers that are
+always cleaned up, even when a test fails."""
+
+import pytest
+
+from ivshmem2_peer import Peer
+from ivshmem2_server import Server
+
+
+@pytest.fixture
+def make_server():
+    """Factory: make_server(**Server kwargs) -> started Server."""
+    servers = []
+
+    def factory(**kwargs):
+        srv = Server(**kwargs)
+        servers.append(srv)
+        return srv
+
+    yield factory
+    for srv in servers:
+        srv.cleanup()
+
+
+@pytest.fixture
+def make_peer():
+    """Factory: make_peer(server_or_path, **Peer kwargs) -> connected Peer."""
+    peers = []
+
+    def factory(target, **kwargs):
+        path = getattr(target, "socket_path", target)
+        peer = Peer(path, **kwargs)
+        peers.append(peer)
+        return peer
+
+    yield factory
+    for peer in peers:
+        peer.close()
+
+
+@pytest.fixture
+def server(make_server):
+    """A default server: 4 peers, 2 vectors, 1M with 64K output sections."""
+    return make_server(max_peers=4, vectors=2, size="1M", output_size="64K")
+
+
+HUGETLBFS = "/dev/hugepages"
+
+
+@pytest.fixture
+def hugetlbfs():
+    """The hugetlbfs mount (scripts/setup.sh mounts it with 2M pages)."""
+    import os
+    from pathlib import Path
+
+    with open("/proc/mounts") as f:
+        mounted = any(line.split()[1] == HUGETLBFS and line.split()[2] == "hugetlbfs"
+                      for line in f)
+    if not mounted:
+        pytest.skip(f"{HUGETLBFS} is not a hugetlbfs mount (run scripts/setup.sh as root)")
+    free = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("HugePages_Free:"):
+                free = int(line.split()[1])
+    if free < 8:
+        pytest.skip(f"only {free} free huge pages (scripts/setup.sh reserves 1024)")
+    assert os.access(HUGETLBFS, os.W_OK)
+    return Path(HUGETLBFS)
