@@ -30,12 +30,11 @@ Results: bench/results/bench-<UTC time>.md (and .png with matplotlib).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,7 +48,8 @@ from framework.config import NodeConfig  # noqa: E402
 from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
 from framework.node import SutNode  # noqa: E402
 from framework.pktcheck import Pktcheck  # noqa: E402
-from framework.testpmd_shell import TestPmdShell  # noqa: E402
+from framework.strace import count_syscalls  # noqa: E402
+from framework.testpmd_shell import TestPmdShell, start_one_way, stop_one_way  # noqa: E402
 from framework.virtual_device import VirtualDevice  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -149,15 +149,25 @@ class Bench:
         self.node.kill_all()
         self.group = None
 
+    @contextlib.contextmanager
+    def attempt(self, what: str):
+        """Run one measurement: a failure is recorded as a result, not raised,
+        and whatever it started is stopped."""
+        try:
+            yield
+        except Exception as e:  # noqa: BLE001 - one transport failing is a result
+            msg = f"{what}: {type(e).__name__}: {str(e)[-600:]}"
+            self.errors.append(msg)
+            log(msg)
+        finally:
+            self.stop_pair()
+
     def measure(self, a: TestPmdShell, b: TestPmdShell, mode: str, size: int) -> float:
         """Mpps received (uni: by A; bidir: by A and B together)."""
         for s in (a, b):
             s.send_command(f"set txpkts {size}")
         if mode == "uni":
-            a.set_forward_mode("rxonly")
-            b.set_forward_mode("txonly")
-            a.start_forwarding()
-            b.start_forwarding()
+            start_one_way(a, b)
         else:
             a.set_forward_mode("io")
             b.set_forward_mode("io")
@@ -179,7 +189,7 @@ class Bench:
         for rep in range(1, self.args.reps + 1):
             for t in todo:
                 log(f"rep {rep}/{self.args.reps}: {t.name}: starting the two testpmd peers")
-                try:
+                with self.attempt(f"rep {rep}: {t.name}"):
                     a, b = self.start_pair(t)
                     for mode in self.args.modes:
                         for size in self.args.sizes:
@@ -187,12 +197,6 @@ class Bench:
                             self.samples.append(Sample(t.name, mode, size, mpps))
                             log(f"rep {rep}: {t.name:12s} {mode:5s} {size:5d} B: "
                                 f"{mpps:7.2f} Mpps")
-                except Exception as e:  # noqa: BLE001 - one transport failing is a result
-                    msg = f"rep {rep}: {t.name}: {type(e).__name__}: {str(e)[-600:]}"
-                    self.errors.append(msg)
-                    log(msg)
-                finally:
-                    self.stop_pair()
             self.run_null_ceiling(rep)
 
     # --- net_null ceiling ---
@@ -201,7 +205,7 @@ class Bench:
         for size in self.args.sizes:
             vdevs = [VirtualDevice("net_null0", {"size": size}),
                      VirtualDevice("net_null1", {"size": size})]
-            try:
+            with self.attempt(f"net_null {size}"):
                 s = TestPmdShell(self.node, vdevs, slot=0, name="null", load_pmd=False)
                 s.set_forward_mode("io")
                 s.start_forwarding()
@@ -215,10 +219,6 @@ class Bench:
                 for mode in self.args.modes:
                     self.samples.append(Sample("net_null", mode, size, mpps))
                 log(f"rep {rep}: net_null (1 process, io)  {size:5d} B: {mpps:7.2f} Mpps")
-            except Exception as e:  # noqa: BLE001
-                self.errors.append(f"net_null {size}: {e}")
-            finally:
-                self.node.kill_all()
 
     # --- latency ---
     def run_latency(self) -> Dict[str, dict]:
@@ -226,7 +226,7 @@ class Bench:
         res: Dict[str, dict] = {}
         for t in [t for t in TRANSPORTS if t.name in self.args.transports]:
             log(f"latency: {t.name}")
-            try:
+            with self.attempt(f"latency {t.name}"):
                 if t.needs_server:
                     self.group = Ivshmem2Group(self.node)
                 va, vb = t.vdevs(self)
@@ -248,11 +248,6 @@ class Bench:
                 res[t.name] = p
                 log(f"latency: {t.name}: p50 {p.get('p50_us', 0):.2f} us "
                     f"p99 {p.get('p99_us', 0):.2f} us ({p.get('answered')} answered)")
-            except Exception as e:  # noqa: BLE001
-                self.errors.append(f"latency {t.name}: {e}")
-                log(f"latency {t.name}: {e}")
-            finally:
-                self.stop_pair()
         return res
 
     # --- syscalls ---
@@ -261,52 +256,21 @@ class Bench:
         res: Dict[str, dict] = {}
         for t in [t for t in TRANSPORTS if t.name in self.args.transports]:
             log(f"syscalls: {t.name} (strace -c -f, {self.args.strace_seconds} s)")
-            try:
+            with self.attempt(f"syscalls {t.name}"):
                 a, b = self.start_pair(t)
-                a.set_forward_mode("rxonly")
-                b.set_forward_mode("txonly")
                 b.send_command("set txpkts 64")
-                a.start_forwarding()
-                b.start_forwarding()
+                start_one_way(a, b)
                 time.sleep(1)
                 r0 = a.show_port_stats(0).rx_packets
-                tracers = [subprocess.Popen(
-                    ["strace", "-c", "-f", "-p", str(s.pid)], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE, text=True) for s in (a, b)]
-                time.sleep(self.args.strace_seconds)
-                for tr in tracers:
-                    tr.send_signal(signal.SIGINT)
-                outs = [tr.communicate(timeout=30)[1] for tr in tracers]
+                counts = count_syscalls([a.pid, b.pid], self.args.strace_seconds)
                 frames = a.show_port_stats(0).rx_packets - r0
-                b.stop_forwarding()
-                a.stop_forwarding()
-                calls = [_strace_total(o) for o in outs]
+                stop_one_way(a, b, settle=0)
+                calls = [c.calls for c in counts]
                 res[t.name] = {"frames": frames, "rx_calls": calls[0], "tx_calls": calls[1],
-                               "rx_top": _strace_top(outs[0]), "tx_top": _strace_top(outs[1])}
+                               "rx_top": counts[0].top(), "tx_top": counts[1].top()}
                 log(f"syscalls: {t.name}: receiver {calls[0]}, sender {calls[1]} for "
                     f"{frames} frames")
-            except Exception as e:  # noqa: BLE001
-                self.errors.append(f"syscalls {t.name}: {e}")
-                log(f"syscalls {t.name}: {e}")
-            finally:
-                self.stop_pair()
         return res
-
-
-def _strace_total(out: str) -> int:
-    """Syscalls in an strace -c summary; strace prints no table when there were none."""
-    m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?total\s*$", out, re.M)
-    if m:
-        return int(m.group(1))
-    return 0 if re.search(r"Process \d+ attached", out) else -1
-
-
-def _strace_top(out: str, n: int = 3) -> str:
-    rows = re.findall(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?([a-z_0-9]+)\s*$", out,
-                      re.M)
-    rows = [(int(c), name) for c, name in rows if name != "total"]
-    rows.sort(reverse=True)
-    return ", ".join(f"{name} {c}" for c, name in rows[:n]) or "-"
 
 
 # --- report ---
@@ -346,33 +310,33 @@ def tables(bench: Bench, stats, latency, syscalls) -> str:
                 out.append(f"| {label} | {med:.2f} | {lo:.2f} | {hi:.2f} | {gbps:.1f} | "
                            + " | ".join(ratios) + " |")
     if latency:
-        out.append("\n### Ping-pong round trip, 64 B, one frame in flight "
-                   "(ivshmem2-pktcheck ping -> pong)\n")
-        out.append("| transport | p50 us | p90 us | p99 us | min us | max us | answered |")
-        out.append("|---|---|---|---|---|---|---|")
-        for n in names:
-            p = latency.get(n)
-            if not p:
-                out.append(f"| {n} | failed | | | | | |")
-                continue
-            out.append(f"| {n} | {p.get('p50_us', 0):.2f} | {p.get('p90_us', 0):.2f} | "
-                       f"{p.get('p99_us', 0):.2f} | {p.get('min_us', 0):.2f} | "
-                       f"{p.get('max_us', 0):.2f} | {p.get('answered', 0)}/{p.get('sent', 0)} |")
+        out += _per_transport_table(
+            "Ping-pong round trip, 64 B, one frame in flight (ivshmem2-pktcheck ping -> pong)",
+            ["p50 us", "p90 us", "p99 us", "min us", "max us", "answered"], names, latency,
+            lambda p: [*(f"{p.get(k, 0):.2f}" for k in ("p50_us", "p90_us", "p99_us",
+                                                         "min_us", "max_us")),
+                       f"{p.get('answered', 0)}/{p.get('sent', 0)}"])
     if syscalls:
-        out.append(f"\n### Syscalls while polling (strace -c -f on each testpmd, "
-                   f"{args.strace_seconds} s of uni 64 B traffic)\n")
-        out.append("| transport | frames | receiver syscalls | sender syscalls | "
-                   "per frame | receiver top | sender top |")
-        out.append("|---|---|---|---|---|---|---|")
-        for n in names:
-            s = syscalls.get(n)
-            if not s:
-                out.append(f"| {n} | failed | | | | | |")
-                continue
-            per = (s["rx_calls"] + s["tx_calls"]) / s["frames"] if s["frames"] > 0 else 0
-            out.append(f"| {n} | {s['frames']} | {s['rx_calls']} | {s['tx_calls']} | "
-                       f"{per:.2e} | {s['rx_top']} | {s['tx_top']} |")
+        out += _per_transport_table(
+            f"Syscalls while polling (strace -c -f on each testpmd, {args.strace_seconds} s "
+            f"of uni 64 B traffic)",
+            ["frames", "receiver syscalls", "sender syscalls", "per frame", "receiver top",
+             "sender top"], names, syscalls,
+            lambda s: [str(s["frames"]), str(s["rx_calls"]), str(s["tx_calls"]),
+                       f"{(s['rx_calls'] + s['tx_calls']) / max(s['frames'], 1):.2e}",
+                       s["rx_top"], s["tx_top"]])
     return "\n".join(out) + "\n"
+
+
+def _per_transport_table(title: str, head: List[str], names: List[str], data: Dict[str, dict],
+                         cells: Callable[[dict], List[str]]) -> List[str]:
+    """A Markdown table, one row per transport; "failed" where @data has no entry."""
+    out = [f"\n### {title}\n", "| transport | " + " | ".join(head) + " |",
+           "|---|" + "---|" * len(head)]
+    for n in names:
+        row = cells(data[n]) if data.get(n) else ["failed"] + [""] * (len(head) - 1)
+        out.append(f"| {n} | " + " | ".join(row) + " |")
+    return out
 
 
 def header(bench: Bench) -> str:

@@ -37,6 +37,9 @@ class TestSuite:
     are killed after each case even when a hook fails.
     """
 
+    #: Collected by dts/conftest.py, not by pytest's own class collector.
+    __test__ = False
+
     #: When True, a failure in this suite stops the run (upstream semantics).
     is_blocking: bool = False
 

@@ -8,8 +8,10 @@
         stats = pmd.show_port_stats(0)
 
 testpmd's stdout is made line-buffered with stdbuf so answers arrive at
-once; a reader thread collects everything (asynchronous event lines such as
-"Port 0: link state change event" included) so the whole log can be searched.
+once; a reader thread feeds everything to an OutputParser
+(framework/testpmd_output.py), which takes asynchronous event lines such as
+"Port 0: link state change event" out of the answers, even when they split
+the prompt, and keeps them in events(); output() is the whole raw log.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from framework.exception import ShellError
 from framework.node import SutNode, cpu_seconds
+from framework.testpmd_output import OutputParser
 from framework.virtual_device import VirtualDevice
-
-PROMPT = "testpmd> "
 
 
 @dataclass
@@ -79,6 +80,8 @@ class TestPmdShell:
     forward on different cores; @app_args go after "--" next to "-i".
     """
 
+    __test__ = False  # not a pytest class despite its name
+
     def __init__(self, node: SutNode, vdevs: Sequence[VirtualDevice] = (), *,
                  app_args: Sequence[str] = (), slot: int = 0, name: str = "testpmd",
                  load_pmd: bool = True, eal_args: Sequence[str] = (),
@@ -91,8 +94,7 @@ class TestPmdShell:
         app = ["-i", "--total-num-mbufs", str(node.config.mbufs)] + list(app_args)
         self.command = ["stdbuf", "-oL", "-eL", node.testpmd_path, *eal, "--", *app]
         self.proc: Optional[subprocess.Popen] = None
-        self._buf = ""
-        self._pos = 0  # how far send_command() consumed the output
+        self._out = OutputParser()
         self._cond = threading.Condition()
         self._reader: Optional[threading.Thread] = None
         if start:
@@ -122,7 +124,7 @@ class TestPmdShell:
                 if not data:
                     self._cond.notify_all()
                     return
-                self._buf += data.decode(errors="replace")
+                self._out.feed(data.decode(errors="replace"))
                 self._cond.notify_all()
 
     @property
@@ -136,7 +138,12 @@ class TestPmdShell:
     def output(self) -> str:
         """Everything testpmd printed so far."""
         with self._cond:
-            return self._buf
+            return self._out.log
+
+    def events(self) -> List[str]:
+        """Asynchronous event lines so far ("Port 0: link state change event")."""
+        with self._cond:
+            return list(self._out.events)
 
     def _tail(self, n: int = 3000) -> str:
         return self.output()[-n:]
@@ -145,19 +152,17 @@ class TestPmdShell:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                i = self._buf.find(PROMPT, self._pos)
-                if i >= 0:
-                    out = self._buf[self._pos:i]
-                    self._pos = i + len(PROMPT)
+                out = self._out.take_answer()
+                if out is not None:
                     return out
                 if self.proc.poll() is not None and (self._reader is None
                                                      or not self._reader.is_alive()):
                     raise ShellError(f"{self.name} exited ({self.proc.returncode}) during "
-                                     f"{what}:\n{self._buf[-3000:]}")
+                                     f"{what}:\n{self._out.log[-3000:]}")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise ShellError(f"{self.name}: no prompt within {timeout} s after "
-                                     f"{what}:\n{self._buf[-3000:]}")
+                                     f"{what}:\n{self._out.log[-3000:]}")
                 self._cond.wait(min(left, 0.5))
 
     def send_command(self, command: str, timeout: Optional[float] = None) -> str:
@@ -181,19 +186,19 @@ class TestPmdShell:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                m = rx.search(self._buf, since)
+                m = rx.search(self._out.log, since)
                 if m:
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
                     raise ShellError(f"{self.name}: no {pattern!r} within {timeout} s:\n"
-                                     f"{self._buf[-3000:]}")
+                                     f"{self._out.log[-3000:]}")
                 self._cond.wait(min(left, 0.5))
 
     def mark(self) -> int:
         """An output offset to pass as @since to wait_output()."""
         with self._cond:
-            return len(self._buf)
+            return len(self._out.log)
 
     def cpu_seconds(self) -> float:
         """CPU time testpmd used so far (all threads)."""
@@ -336,6 +341,28 @@ class TestPmdShell:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+def start_one_way(receiver: TestPmdShell, sender: TestPmdShell) -> None:
+    """Receiver in rxonly, sender in txonly, both forwarding."""
+    receiver.set_forward_mode("rxonly")
+    sender.set_forward_mode("txonly")
+    receiver.start_forwarding()
+    sender.start_forwarding()
+
+
+def stop_one_way(receiver: TestPmdShell, sender: TestPmdShell, settle: float = 0.5) -> str:
+    """Stop the sender, let frames in flight arrive, stop the receiver;
+    returns the receiver's `stop` output (forward statistics)."""
+    sender.stop_forwarding()
+    time.sleep(settle)
+    return receiver.stop_forwarding()
+
+
+def run_one_way(receiver: TestPmdShell, sender: TestPmdShell, seconds: float) -> str:
+    """txonly -> rxonly for @seconds; returns the receiver's `stop` output."""
+    start_one_way(receiver, sender)
+    time.sleep(seconds)
+    return stop_one_way(receiver, sender)
 
 
 def run_testpmd_once(node: SutNode, vdevs: Sequence[VirtualDevice], *,

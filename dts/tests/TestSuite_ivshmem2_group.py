@@ -4,21 +4,17 @@
 
 import time
 
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.pktcheck import Pktcheck
-from framework.test_suite import TestSuite, func_test
-from framework.testpmd_shell import TestPmdShell
+from framework.test_suite import func_test
 
 PEERS = 3
 
 
-class TestIvshmem2Group(TestSuite):
+class TestIvshmem2Group(Ivshmem2Suite):
     """A three-peer group with automatic ports and with peer= ports."""
 
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node, max_peers=PEERS)
+    max_peers = PEERS
 
     @func_test
     def test_three_peers_one_port_per_peer(self) -> None:
@@ -26,14 +22,21 @@ class TestIvshmem2Group(TestSuite):
 
         Steps:
             Start three testpmd processes on a 3-peer group (no peer=
-            devarg); all forward in io mode (ports paired 0<->1) and each
-            injects frames with tx_first 4; run 3 s.
+            devarg), one after the other; all forward in io mode (ports
+            paired 0<->1) and each injects frames with tx_first 4; run 3 s.
         Verify:
+            Before the third peer joins, peer 0's port towards peer 2
+            (named <vdev>_p2) is down while the one towards peer 1 is up.
             Every process has 2 ports, all 6 links up; every port received
             and sent frames; no RX errors.
         """
-        shells = [TestPmdShell(self.sut_node, [self.group.vdev()], slot=i, name=f"g{i}")
-                  for i in range(PEERS)]
+        shells = [self.peer(i, f"g{i}") for i in range(PEERS - 1)]
+        shells[0].wait_link(0, True, timeout=30)
+        towards_2 = shells[0].show_port_info(1)
+        self.verify(towards_2.device_name.endswith("_p2"),
+                    f"peer 0's second port is {towards_2.device_name!r}, not towards peer 2")
+        self.verify(not towards_2.link_up, "the link towards absent peer 2 is up")
+        shells.append(self.peer(PEERS - 1, f"g{PEERS - 1}"))
         for s in shells:
             n = s.number_of_ports()
             self.verify(n == PEERS - 1, f"{s.name} has {n} ports, expected {PEERS - 1}")
@@ -65,7 +68,7 @@ class TestIvshmem2Group(TestSuite):
         Verify:
             P1 verified all 100000 frames of P2; P0 received nothing.
         """
-        watcher = TestPmdShell(self.sut_node, [self.group.vdev()], slot=0, name="g-watch")
+        watcher = self.peer(0, "g-watch")
         args = ["--frames", "100000", "--sizes", "random:60-9014", "--timeout", "120",
                 "--progress", "5", "--linger", "2"]
         rx = Pktcheck(self.sut_node, [self.group.vdev(peer=2)], ["--mode", "rx", *args],

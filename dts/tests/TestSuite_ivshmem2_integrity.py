@@ -12,21 +12,16 @@ show up as losses (see app/ivshmem2-pktcheck/pktcheck_tx.c).
 
 from typing import Dict, Optional
 
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.pktcheck import Pktcheck, PktcheckResult
-from framework.test_suite import TestSuite, func_test
+from framework.test_suite import func_test
 
 SIZES = "60,61,64,65,127,128,511,1023,1514,1518,2047,2048,2049,4096,8191,9000,9014"
 FRAMES = 200000
 
 
-class TestIvshmem2Integrity(TestSuite):
+class TestIvshmem2Integrity(Ivshmem2Suite):
     """pktcheck over net_ivshmem2 in copy and zero-copy RX modes."""
-
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
 
     def _run(self, a_mode: str, b_mode: str, extra: list, a_devargs: Optional[Dict] = None,
              b_devargs: Optional[Dict] = None):

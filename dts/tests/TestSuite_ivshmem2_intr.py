@@ -11,10 +11,9 @@ import subprocess
 import time
 
 from framework.examples import build_example
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.node import cpu_seconds
-from framework.test_suite import TestSuite, func_test
-from framework.testpmd_shell import TestPmdShell
+from framework.test_suite import func_test
 
 IDLE_SECONDS = 4.0
 # A polling lcore burns ~IDLE_SECONDS of CPU; a sleeping one a few ms.
@@ -23,16 +22,11 @@ SLEEP_LOG = r"lcore \d+ sleeps until interrupt triggers"
 WAKE_LOG = r"lcore \d+ is waked up from rx interrupt"
 
 
-class TestIvshmem2Intr(TestSuite):
+class TestIvshmem2Intr(Ivshmem2Suite):
     """An idle interrupt-mode receiver sleeps; traffic wakes it."""
-
-    pytest_marks = ("pmd",)
 
     def set_up_suite(self) -> None:
         self.l3fwd_power = build_example("l3fwd-power")
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
 
     def _start_l3fwd_power(self) -> subprocess.Popen:
         node = self.sut_node
@@ -84,10 +78,11 @@ class TestIvshmem2Intr(TestSuite):
             Its idle CPU time is below 0.25 s per 4 s (a polling lcore
             uses ~4 s); traffic makes it log a wake-up from an rx interrupt
             and then that it sleeps again; after the traffic stops its CPU
-            time stays under the same bound.
+            time stays under the same bound. The peer rang doorbells: the
+            sleeping receiver asked for them.
         """
         l3 = self._start_l3fwd_power()
-        peer = TestPmdShell(self.sut_node, [self.group.vdev()], slot=1, name="intr-peer")
+        peer = self.peer(1, "intr-peer")
         peer.wait_link(0, True, timeout=30)
         self._wait_log(l3, r"Link up", timeout=60)
         time.sleep(1)
@@ -103,6 +98,8 @@ class TestIvshmem2Intr(TestSuite):
         self._wait_log(l3, SLEEP_LOG, timeout=10, since=mark)
         stats = peer.show_port_stats(0)
         self.verify(stats.tx_packets > 0, "the peer sent nothing")
+        doorbells = peer.show_port_xstats(0).get("tx_doorbells_sent", 0)
+        self.verify(doorbells > 0, "the peer rang no doorbell for the sleeping receiver")
         time.sleep(2)
         idle = self._idle_cpu(l3.pid)
         self.verify(idle < IDLE_CPU_LIMIT,
@@ -119,8 +116,8 @@ class TestIvshmem2Intr(TestSuite):
             It used more than 1 s CPU, so the bound of the interrupt case
             is meaningful.
         """
-        a = TestPmdShell(self.sut_node, [self.group.vdev()], slot=0, name="poll-a")
-        TestPmdShell(self.sut_node, [self.group.vdev()], slot=1, name="poll-b")
+        a = self.peer(0, "poll-a")
+        self.peer(1, "poll-b")
         a.set_forward_mode("rxonly")
         a.start_forwarding()
         used = self._idle_cpu(a.pid)

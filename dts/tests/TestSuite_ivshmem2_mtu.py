@@ -2,25 +2,18 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """MTU 9000 and multi-segment frames on net_ivshmem2."""
 
-import time
-
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.pktcheck import Pktcheck
-from framework.test_suite import TestSuite, func_test
-from framework.testpmd_shell import TestPmdShell
+from framework.test_suite import func_test
+from framework.testpmd_shell import run_one_way
 
 JUMBO_MTU = 9000
 # txonly frame of 9014 bytes (MTU 9000 + Ethernet header) in 2048-byte segments.
 TXPKTS = "2048,2048,2048,2048,822"
 
 
-class TestIvshmem2Mtu(TestSuite):
+class TestIvshmem2Mtu(Ivshmem2Suite):
     """Jumbo MTU configuration and chained mbufs in both directions."""
-
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
 
     @func_test
     def test_dev_info_and_mtu_9000(self) -> None:
@@ -32,8 +25,7 @@ class TestIvshmem2Mtu(TestSuite):
             show port info reports MTU 9000; a too large MTU (65000) is
             refused and the MTU stays 9000.
         """
-        a = TestPmdShell(self.sut_node, [self.group.vdev()], name="mtu-a",
-                         app_args=["--max-pkt-len=9014"])
+        a = self.peer(name="mtu-a", app_args=["--max-pkt-len=9014"])
         a.port_stop(0)
         out = a.send_command(f"port config mtu 0 {JUMBO_MTU}")
         a.port_start(0)
@@ -54,26 +46,21 @@ class TestIvshmem2Mtu(TestSuite):
             A: rxonly with --max-pkt-len=9014 (scatter RX). Run 2 s.
         Verify:
             A received frames, with RX-bytes / RX-packets == 9014 exactly,
-            and no RX errors.
+            no RX errors and no rejected descriptor.
         """
         app = ["--max-pkt-len=9014", "--mbuf-size=2176"]
-        a = TestPmdShell(self.sut_node, [self.group.vdev()], slot=0, name="j-a", app_args=app)
-        b = TestPmdShell(self.sut_node, [self.group.vdev()], slot=1, name="j-b", app_args=app)
+        a = self.peer(0, "j-a", app_args=app)
+        b = self.peer(1, "j-b", app_args=app)
         a.wait_link(0, True)
         b.send_command(f"set txpkts {TXPKTS}")
-        a.set_forward_mode("rxonly")
-        b.set_forward_mode("txonly")
-        a.start_forwarding()
-        b.start_forwarding()
-        time.sleep(2)
-        b.stop_forwarding()
-        time.sleep(0.5)
-        a.stop_forwarding()
+        run_one_way(a, b, 2)
         s = a.show_port_stats(0)
         self.verify(s.rx_packets > 1000, f"A received only {s.rx_packets} jumbo frames")
         self.verify(s.rx_bytes == 9014 * s.rx_packets,
                     f"A: {s.rx_bytes} bytes in {s.rx_packets} frames, not 9014 each")
         self.verify(s.rx_errors == 0, f"A: {s.rx_errors} RX errors")
+        rejected = a.show_port_xstats(0)["rx_rejected_descriptors"]
+        self.verify(rejected == 0, f"A rejected {rejected} descriptors")
 
     @func_test
     def test_pktcheck_jumbo_small_segments(self) -> None:

@@ -2,23 +2,18 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Multi-queue operation of net_ivshmem2 (queue pairs per peer)."""
 
-import time
-
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.pktcheck import Pktcheck
-from framework.test_suite import TestSuite, func_test
-from framework.testpmd_shell import TestPmdShell
+from framework.test_suite import func_test
+from framework.testpmd_shell import run_one_way
 
 QUEUES = 2
+# The default group (2 peers, 16 MiB output sections) has room for 4 queue pairs.
+MAX_QUEUES = 4
 
 
-class TestIvshmem2Multiqueue(TestSuite):
+class TestIvshmem2Multiqueue(Ivshmem2Suite):
     """Two queue pairs: every queue carries traffic, every stream intact."""
-
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
 
     @func_test
     def test_testpmd_every_queue_forwards(self) -> None:
@@ -28,25 +23,22 @@ class TestIvshmem2Multiqueue(TestSuite):
             A (rxonly) and B (txonly) with 2 queue pairs and 2 forwarding
             lcores... B sends on both TX queues for 2 s, then both stop.
         Verify:
-            Both ports report 2 RX and 2 TX queues; A's per-stream forward
-            statistics show frames received on queue 0 and on queue 1.
+            Both ports report 2 RX and 2 TX queues of at most 4; A's
+            per-stream forward statistics show frames received on queue 0
+            and on queue 1.
         """
         qargs = [f"--rxq={QUEUES}", f"--txq={QUEUES}"]
-        a = TestPmdShell(self.sut_node, [self.group.vdev()], slot=0, name="mq-a", app_args=qargs)
-        b = TestPmdShell(self.sut_node, [self.group.vdev()], slot=1, name="mq-b", app_args=qargs)
+        a = self.peer(0, "mq-a", app_args=qargs)
+        b = self.peer(1, "mq-b", app_args=qargs)
         a.wait_link(0, True)
         for shell in (a, b):
             info = shell.show_port_info(0)
             self.verify(info.nb_rx_queues == QUEUES and info.nb_tx_queues == QUEUES,
                         f"{shell.name}: {info.nb_rx_queues} rx / {info.nb_tx_queues} tx queues")
-        a.set_forward_mode("rxonly")
-        b.set_forward_mode("txonly")
-        a.start_forwarding()
-        b.start_forwarding()
-        time.sleep(2)
-        b.stop_forwarding()
-        time.sleep(0.5)
-        out = a.stop_forwarding()
+            self.verify(info.max_rx_queues == MAX_QUEUES == info.max_tx_queues,
+                        f"{shell.name}: at most {info.max_rx_queues} rx / "
+                        f"{info.max_tx_queues} tx queues, expected {MAX_QUEUES}")
+        out = run_one_way(a, b, 2)
         per_queue = a.forward_stream_stats(out)
         for q in range(QUEUES):
             self.verify(per_queue.get(f"0/{q}", 0) > 0,

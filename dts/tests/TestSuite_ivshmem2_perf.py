@@ -8,19 +8,14 @@ suite only shows figures in the test log and checks that traffic flowed.
 
 import time
 
-from framework.ivshmem2 import Ivshmem2Group
+from framework.ivshmem2_suite import Ivshmem2Suite
 from framework.pktcheck import Pktcheck
-from framework.test_suite import TestSuite, perf_test
-from framework.testpmd_shell import TestPmdShell
+from framework.test_suite import perf_test
+from framework.testpmd_shell import start_one_way, stop_one_way
 
 
-class TestIvshmem2Perf(TestSuite):
+class TestIvshmem2Perf(Ivshmem2Suite):
     """txonly -> rxonly rate at 64 and 1518 bytes, ping-pong round trip."""
-
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
 
     @perf_test
     def test_perf_unidirectional(self) -> None:
@@ -31,22 +26,18 @@ class TestIvshmem2Perf(TestSuite):
         Verify:
             Frames flowed at each size (the rate is printed, not judged).
         """
-        a = TestPmdShell(self.sut_node, [self.group.vdev()], slot=0, name="perf-a")
-        b = TestPmdShell(self.sut_node, [self.group.vdev()], slot=1, name="perf-b")
+        a = self.peer(0, "perf-a")
+        b = self.peer(1, "perf-b")
         a.wait_link(0, True)
-        a.set_forward_mode("rxonly")
-        b.set_forward_mode("txonly")
         print("\nnet_ivshmem2 txonly -> rxonly")
         for size in (64, 1518):
             b.send_command(f"set txpkts {size}")
-            a.start_forwarding()
-            b.start_forwarding()
+            start_one_way(a, b)
             time.sleep(1)
             a.clear_port_stats(0)
             time.sleep(3)
             rx = a.show_port_stats(0).rx_packets
-            b.stop_forwarding()
-            a.stop_forwarding()
+            stop_one_way(a, b)
             mpps = rx / 3 / 1e6
             print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
             self.verify(rx > 0, f"no frames at {size} bytes")

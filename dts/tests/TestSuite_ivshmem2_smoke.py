@@ -8,30 +8,22 @@ start-up errors the issue asks to be clear.
 """
 
 import re
-import signal
-import subprocess
 import time
 
 from framework.ivshmem2 import Ivshmem2Group
-from framework.test_suite import TestSuite, func_test
-from framework.testpmd_shell import TestPmdShell, run_testpmd_once
+from framework.ivshmem2_suite import Ivshmem2Suite
+from framework.strace import count_syscalls
+from framework.test_suite import func_test
+from framework.testpmd_shell import run_one_way, run_testpmd_once, start_one_way, stop_one_way
 from framework.virtual_device import VirtualDevice
 
 
-class TestIvshmem2Smoke(TestSuite):
+class TestIvshmem2Smoke(Ivshmem2Suite):
     """Probe, link, traffic both ways, stats, devargs errors."""
 
-    pytest_marks = ("pmd",)
-
-    def set_up_test_case(self) -> None:
-        self.group = Ivshmem2Group(self.sut_node)
-
-    def _pair(self, a_args=None, b_args=None, **kw):
-        a = TestPmdShell(self.sut_node, [self.group.vdev(**(a_args or {}))], slot=0,
-                         name="peer-a", **kw)
-        b = TestPmdShell(self.sut_node, [self.group.vdev(**(b_args or {}))], slot=1,
-                         name="peer-b", **kw)
-        return a, b
+    def _pair(self, a_args=None, b_args=None):
+        return (self.peer(0, "peer-a", **(a_args or {})),
+                self.peer(1, "peer-b", **(b_args or {})))
 
     @func_test
     def test_probe_and_link_up(self) -> None:
@@ -68,18 +60,8 @@ class TestIvshmem2Smoke(TestSuite):
         mac = a.show_port_info(0).mac_address.lower()
         self.verify(mac == "02:11:22:33:44:55", f"MAC is {mac}")
 
-    @func_test
-    def test_traffic_both_ways(self) -> None:
-        """Two processes exchange traffic in both directions.
-
-        Steps:
-            Both peers forward in io mode; each starts with tx_first 8, so
-            frames circulate A -> B -> A for 3 seconds; then stop.
-        Verify:
-            Both ports received and sent more than 10000 frames, no errors,
-            and neither side received more frames than the other sent.
-        """
-        a, b = self._pair()
+    def _io_both_ways(self, devargs=None) -> None:
+        a, b = self._pair(devargs, devargs)
         a.wait_link(0, True)
         b.wait_link(0, True)
         for shell in (a, b):
@@ -99,6 +81,32 @@ class TestIvshmem2Smoke(TestSuite):
         self.verify(sa.rx_packets <= sb.tx_packets, f"A rx {sa.rx_packets} > B tx {sb.tx_packets}")
 
     @func_test
+    def test_traffic_both_ways(self) -> None:
+        """Two processes exchange traffic in both directions.
+
+        Steps:
+            Both peers forward in io mode; each starts with tx_first 8, so
+            frames circulate A -> B -> A for 3 seconds; then stop.
+        Verify:
+            Both ports received and sent more than 10000 frames, no errors,
+            and neither side received more frames than the other sent.
+        """
+        self._io_both_ways()
+
+    @func_test
+    def test_traffic_both_ways_zero_copy(self) -> None:
+        """Zero-copy RX buffers are forwarded back out and their slots recycled.
+
+        Steps:
+            As test_traffic_both_ways with zero-copy=yes on both peers: every
+            frame received in place in the peer's memory is sent on (copied
+            on TX), far more frames than ring slots.
+        Verify:
+            As test_traffic_both_ways: > 10000 frames each way, no errors.
+        """
+        self._io_both_ways({"zero-copy": "yes"})
+
+    @func_test
     def test_xstats(self) -> None:
         """Extended statistics are exposed and count traffic.
 
@@ -113,13 +121,7 @@ class TestIvshmem2Smoke(TestSuite):
         a, b = self._pair()
         a.wait_link(0, True)
         b.wait_link(0, True)
-        a.set_forward_mode("rxonly")
-        b.set_forward_mode("txonly")
-        a.start_forwarding()
-        b.start_forwarding()
-        time.sleep(2)
-        b.stop_forwarding()
-        a.stop_forwarding()
+        run_one_way(a, b, 2)
         xa, xb = a.show_port_xstats(0), b.show_port_xstats(0)
         for key in ("tx_ring_full", "tx_doorbells_sent", "tx_doorbells_suppressed",
                     "rx_rejected_descriptors", "link_ups"):
@@ -147,31 +149,17 @@ class TestIvshmem2Smoke(TestSuite):
         """
         a, b = self._pair()
         a.wait_link(0, True)
-        a.set_forward_mode("rxonly")
-        b.set_forward_mode("txonly")
-        a.start_forwarding()
-        b.start_forwarding()
+        start_one_way(a, b)
         time.sleep(1)
         r0 = a.show_port_stats(0).rx_packets
-        tracers = [subprocess.Popen(["strace", "-c", "-f", "-p", str(s.pid)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True) for s in (a, b)]
-        time.sleep(3)
-        for t in tracers:
-            t.send_signal(signal.SIGINT)
-        outs = [t.communicate(timeout=30)[1] for t in tracers]
+        counts = count_syscalls([a.pid, b.pid], 3)
         frames = a.show_port_stats(0).rx_packets - r0
-        b.stop_forwarding()
-        a.stop_forwarding()
+        stop_one_way(a, b)
         self.verify(frames > 10000, f"only {frames} frames while tracing")
-        for name, out in zip(("receiver", "sender"), outs):
-            m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?total\s*$", out,
-                          re.M)
-            # strace prints no table at all when there was no syscall.
-            self.verify(m or "attached" in out, f"{name}: strace did not attach:\n{out[-1500:]}")
-            calls = int(m.group(1)) if m else 0
-            self.verify(calls * 10000 < frames,
-                        f"{name}: {calls} syscalls for {frames} frames:\n{out[-1500:]}")
+        for name, c in zip(("receiver", "sender"), counts):
+            self.verify(c.calls >= 0, f"{name}: strace did not attach:\n{c.output[-1500:]}")
+            self.verify(c.calls * 10000 < frames,
+                        f"{name}: {c.calls} syscalls for {frames} frames:\n{c.output[-1500:]}")
         xb = b.show_port_xstats(0)
         sent = b.show_port_stats(0).tx_packets
         self.verify(xb.get("tx_doorbells_sent", 0) * 1000 < sent,
@@ -210,11 +198,13 @@ class TestIvshmem2Smoke(TestSuite):
 
     @func_test
     def test_missing_server_and_full_group(self) -> None:
-        """A missing server, a full group and a foreign protocol are clear errors.
+        """A missing server, a full group, a foreign protocol and a too small
+        output section are clear errors.
 
         Steps:
             Point a peer at a socket nobody listens on; join a 2-peer group
-            as a third peer; join a group of protocol 0x1234.
+            as a third peer; join a group of protocol 0x1234; join a group
+            whose output sections are 64 KiB.
         Verify:
             Each start-up fails with a message naming the cause.
         """
@@ -226,4 +216,6 @@ class TestIvshmem2Smoke(TestSuite):
         a.close()
         b.close()
         other = Ivshmem2Group(self.sut_node, protocol=0x1234)
-        self._expect_probe_error(other.vdev(), r"protocol")
+        self._expect_probe_error(other.vdev(), r"group protocol is 0x1234")
+        small = Ivshmem2Group(self.sut_node, output_size="64K")
+        self._expect_probe_error(small.vdev(), r"output section too small")

@@ -58,6 +58,16 @@
 #define IVSHMEM2_NET_VECTOR_STATE	0u
 #define IVSHMEM2_NET_VECTOR_RXQ_BASE	1u
 
+/*
+ * Section features (section header). HEARTBEAT: the owner increments
+ * "heartbeat" every IVSHMEM2_NET_HEARTBEAT_MS while its process runs; a peer
+ * whose counter stood still for IVSHMEM2_NET_HEARTBEAT_TIMEOUT_MS is dead
+ * (e.g. killed while its state entry stays RUN, as a guest's device does).
+ */
+#define IVSHMEM2_NET_F_HEARTBEAT	0x0001u
+#define IVSHMEM2_NET_HEARTBEAT_MS	100u
+#define IVSHMEM2_NET_HEARTBEAT_TIMEOUT_MS	3000u
+
 /* Descriptor flags. */
 #define IVSHMEM2_NET_DESC_MORE		0x0001u	/* frame continues in the next slot */
 #define IVSHMEM2_NET_DESC_FLAGS_KNOWN	IVSHMEM2_NET_DESC_MORE
@@ -78,7 +88,9 @@ struct ivshmem2_net_section_header {
 	uint32_t queues;	/* queue pairs per channel (layout) */
 	uint32_t ring_size;	/* entries per ring (layout) */
 	uint32_t slot_stride;	/* IVSHMEM2_NET_SLOT_STRIDE */
-	uint32_t reserved[7];
+	uint32_t features;	/* IVSHMEM2_NET_F_*; 0 in sections of older peers */
+	uint32_t heartbeat;	/* IVSHMEM2_NET_F_HEARTBEAT: owner's liveness counter */
+	uint32_t reserved[5];
 };
 
 /*
@@ -115,6 +127,8 @@ _Static_assert(offsetof(struct ivshmem2_net_section_header, owner_id) == 20, "ow
 _Static_assert(offsetof(struct ivshmem2_net_section_header, queues) == 24, "queues");
 _Static_assert(offsetof(struct ivshmem2_net_section_header, ring_size) == 28, "ring_size");
 _Static_assert(offsetof(struct ivshmem2_net_section_header, slot_stride) == 32, "slot_stride");
+_Static_assert(offsetof(struct ivshmem2_net_section_header, features) == 36, "features");
+_Static_assert(offsetof(struct ivshmem2_net_section_header, heartbeat) == 40, "heartbeat");
 _Static_assert(sizeof(struct ivshmem2_net_channel_header) == 64, "channel header size");
 _Static_assert(offsetof(struct ivshmem2_net_channel_header, ack) == 4, "ack");
 _Static_assert(offsetof(struct ivshmem2_net_channel_header, tx_queues) == 8, "tx_queues");

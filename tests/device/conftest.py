@@ -9,6 +9,7 @@ import pytest
 
 from device_harness import SLOT, Group, GroupConfig, device_args
 from device_qtest import PciFunction, QtestMachine
+from started import started
 
 
 def _need(path: Path, what: str, how: str) -> Path:
@@ -36,35 +37,23 @@ def workdir(short_tmp):
 @pytest.fixture
 def start_group(server_bin, workdir):
     """start_group(GroupConfig) -> Group; stopped at teardown."""
-    groups = []
-
-    def start(config: GroupConfig = GroupConfig()):
-        group = Group(server_bin, workdir, config)
-        groups.append(group)
-        return group
-
-    yield start
-    for group in groups:
-        group.stop()
+    with started(Group, Group.stop) as make:
+        yield lambda config=GroupConfig(): make(server_bin, workdir, config)
 
 
 @pytest.fixture
 def start_qemu(qemu_bin, workdir):
     """start_qemu(args, name=None, ready=True, machine="q35") -> QtestMachine;
     killed at teardown."""
-    machines = []
+    with started(QtestMachine, QtestMachine.kill) as make:
+        def start(args, name=None, ready=True, machine="q35"):
+            qt = make(qemu_bin, workdir, name or f"qemu{len(make.items)}", args,
+                      machine=machine)
+            if ready:
+                qt.wait_ready()
+            return qt
 
-    def start(args, name=None, ready=True, machine="q35"):
-        name = name or f"qemu{len(machines)}"
-        qt = QtestMachine(qemu_bin, workdir, name, args, machine=machine)
-        machines.append(qt)
-        if ready:
-            qt.wait_ready()
-        return qt
-
-    yield start
-    for qt in machines:
-        qt.kill()
+        yield start
 
 
 @pytest.fixture

@@ -114,3 +114,13 @@ def device_args(socket_path, device="ivshmem2", chardev_id="ivs", props=""):
     if props:
         opts += "," + props
     return ["-chardev", f"socket,path={socket_path},id={chardev_id}", "-device", opts]
+
+
+def wait_until(predicate, timeout=10.0):
+    """Poll @predicate until it is true (returns True) or @timeout s pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

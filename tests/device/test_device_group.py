@@ -2,26 +2,16 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Two (or more) QEMU peers joined through the real ivshmem2-server."""
 
-import time
 
 import pytest
 
 import device_wire as w
-from device_harness import GroupConfig
+from device_harness import GroupConfig, wait_until
 from device_qtest import Msix
 
 pytestmark = pytest.mark.qemu
 
 VECTORS = 3
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 class Peer:

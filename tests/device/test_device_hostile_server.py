@@ -17,6 +17,7 @@ import pytest
 import device_wire as w
 from device_harness import device_args
 from device_qtest import Msix, PciFunction, QemuFailed
+from started import started
 
 pytestmark = pytest.mark.qemu
 
@@ -26,16 +27,8 @@ SHM = 64 * 1024
 @pytest.fixture
 def hostile(workdir):
     """hostile(script) -> ScriptedServer on a fresh socket; closed at teardown."""
-    servers = []
-
-    def start(script):
-        srv = w.ScriptedServer(workdir / f"bad{len(servers)}.sock", script)
-        servers.append(srv)
-        return srv
-
-    yield start
-    for srv in servers:
-        srv.close()
+    with started(w.ScriptedServer, w.ScriptedServer.close) as make:
+        yield lambda script: make(workdir / f"bad{len(make.items)}.sock", script)
 
 
 def realize_error(start_qemu, srv):
@@ -190,23 +183,46 @@ RUNTIME_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(RUNTIME_CASES))
-def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
-    send_bad, expected = RUNTIME_CASES[case]
+def peer_1_with_interrupts(start_qemu, hostile, max_peers):
+    """QEMU as peer 1 of a scripted group that also holds peer 0, with MSI-X and
+    interrupts on. Returns (srv, qt, bar0, msix, fds): fds[peer][vector] are
+    the eventfds the server handed out for the other peers."""
     fds = {}
 
     def script(srv, conn):
-        fds.update(w.send_setup(srv, peer_id=1, max_peers=4, vectors=2, other_peers=[0])[1])
+        fds.update(w.send_setup(srv, peer_id=1, max_peers=max_peers, vectors=2,
+                                other_peers=[0])[1])
 
     srv = hostile(script)
     qt = start_qemu(device_args(srv.path))
     srv.wait()
     pci = PciFunction(qt, 4)
     pci.map_bars()
-    bar0 = pci.bars[0]
     msix = Msix(pci)
     msix.enable()
-    qt.writel(bar0 + w.REG_INT_CONTROL, 1)
+    qt.writel(pci.bars[0] + w.REG_INT_CONTROL, 1)
+    return srv, qt, pci.bars[0], msix, fds
+
+
+def wait_doorbell(qt, bar0, eventfd, what, ring_again=False):
+    """Wait until @eventfd (peer 0, vector 1) counts doorbells and return the
+    count; with @ring_again, ring again while waiting (the peer may not be
+    set up yet)."""
+    deadline = time.monotonic() + 10
+    while True:
+        count = w.read_eventfd(eventfd)
+        if count:
+            return count
+        assert time.monotonic() < deadline, what
+        if ring_again:
+            qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("case", list(RUNTIME_CASES))
+def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
+    send_bad, expected = RUNTIME_CASES[case]
+    srv, qt, bar0, msix, fds = peer_1_with_interrupts(start_qemu, hostile, max_peers=4)
 
     send_bad(srv)
     if expected:
@@ -218,10 +234,7 @@ def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
 
     # still a working peer: doorbells both ways, state changes
     qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
-    deadline = time.monotonic() + 10
-    while w.read_eventfd(fds[0][1]) != 1:
-        assert time.monotonic() < deadline, "doorbell to peer 0 lost"
-        time.sleep(0.01)
+    assert wait_doorbell(qt, bar0, fds[0][1], "doorbell to peer 0 lost") == 1
     os.write(fds[1][1], struct.pack("<Q", 1))
     assert msix.wait_fired(1)
     qt.writel(bar0 + w.REG_STATE, 4)
@@ -230,23 +243,11 @@ def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
 
 
 def test_valid_peer_gone_raises_vector0_and_drops_doorbells(start_qemu, hostile):
-    fds = {}
-
-    def script(srv, conn):
-        fds.update(w.send_setup(srv, peer_id=1, max_peers=2, vectors=2, other_peers=[0])[1])
-
-    srv = hostile(script)
-    qt = start_qemu(device_args(srv.path))
-    srv.wait()
-    pci = PciFunction(qt, 4)
-    pci.map_bars()
-    msix = Msix(pci)
-    msix.enable()
-    qt.writel(pci.bars[0] + w.REG_INT_CONTROL, 1)
+    srv, qt, bar0, msix, fds = peer_1_with_interrupts(start_qemu, hostile, max_peers=2)
     srv.send(w.msg_peer_gone(0))
     assert msix.wait_fired(0)
-    qt.writel(pci.bars[0] + w.REG_DOORBELL, w.doorbell(0, 1))
-    qt.writel(pci.bars[0] + w.REG_STATE, 1)
+    qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
+    qt.writel(bar0 + w.REG_STATE, 1)
     time.sleep(0.2)
     assert w.read_eventfd(fds[0][1]) == 0 and w.read_eventfd(fds[0][0]) == 0, \
         "doorbells and state interrupts to a gone peer are dropped"
@@ -254,8 +255,4 @@ def test_valid_peer_gone_raises_vector0_and_drops_doorbells(start_qemu, hostile)
     e0, e1 = srv.eventfd(), srv.eventfd()
     srv.send(w.msg_event_fd(0, 0), [e0])
     srv.send(w.msg_event_fd(0, 1), [e1])
-    deadline = time.monotonic() + 10
-    while w.read_eventfd(e1) == 0:
-        assert time.monotonic() < deadline, "doorbell to the returned peer lost"
-        qt.writel(pci.bars[0] + w.REG_DOORBELL, w.doorbell(0, 1))
-        time.sleep(0.05)
+    wait_doorbell(qt, bar0, e1, "doorbell to the returned peer lost", ring_again=True)

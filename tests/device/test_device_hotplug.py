@@ -4,12 +4,11 @@
 unplug that gives everything back (mapping, eventfds, the server's slot)."""
 
 import os
-import time
 
 import pytest
 
 import device_wire as w
-from device_harness import SLOT, GroupConfig
+from device_harness import SLOT, GroupConfig, wait_until
 from device_qtest import PciFunction
 
 pytestmark = pytest.mark.qemu
@@ -32,15 +31,6 @@ def eventfds(qt) -> int:
         except FileNotFoundError:
             pass
     return count
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_hotplug_and_unplug(start_group, start_qemu):

@@ -8,8 +8,10 @@
  * with hostile descriptors and indices. The PMD must drop and count the bad
  * ones, deliver exactly the valid ones and keep running.
  *
- * usage: ivshmem2_hostile_peer SOCKET PMD_PEER_ID
+ * usage: ivshmem2_hostile_peer SOCKET PMD_PEER_ID [flood]
  * Prints "valid=N rejected=M bad_index=K" (what the PMD should count).
+ * With "flood": publishes FLOOD_BAD bad descriptors, prints "flooded=N",
+ * and stays in the group (state RUN) for FLOOD_STAY_MS before it exits.
  */
 
 #include <errno.h>
@@ -28,6 +30,9 @@
 #include <ivshmem2/wire.h>
 
 #include "ivshmem2_ring.h"
+
+#define FLOOD_BAD	200
+#define FLOOD_STAY_MS	15000
 
 static uint32_t max_peers, vectors, my_id;
 static int fds[64][64];
@@ -97,8 +102,8 @@ main(int argc, char **argv)
 	struct stat st;
 	int s, fd, shm_fd, tries;
 
-	if (argc != 3)
-		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID\n", argv[0]), 2;
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "flood") == 0))
+		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID [flood]\n", argv[0]), 2;
 	pmd = (uint32_t)atoi(argv[2]);
 	memset(fds, -1, sizeof(fds));
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -137,6 +142,8 @@ main(int argc, char **argv)
 
 	/* Join like a well-behaved peer: section, state RUN, session handshake. */
 	ivshmem2_ring_section_init(own, &net, my_id);
+	/* No heartbeat (like an older peer): only what we send counts. */
+	((struct ivshmem2_net_section_header *)own)->features = 0;
 	mine = ivshmem2_ring_channel(own, pmd);
 	mine->tx_queues = 1;
 	mine->rx_queues = 1;
@@ -172,6 +179,15 @@ main(int argc, char **argv)
 		msleep(200); \
 	} while (0)
 
+	if (argc == 4) {
+		for (i = 0; i < FLOOD_BAD; i++)
+			PUT(0, 0);
+		__atomic_store_n(tx.tail, tail, __ATOMIC_RELEASE);
+		printf("flooded=%u\n", FLOOD_BAD);
+		fflush(stdout);
+		msleep(FLOOD_STAY_MS);
+		return 0;
+	}
 	for (i = 0; i < 100; i++, valid++)
 		PUT(60, 0);
 	PUBLISH();

@@ -7,37 +7,25 @@ import pytest
 
 from ivshmem2_peer import Peer
 from ivshmem2_server import Server
+from started import started
 
 
 @pytest.fixture
 def make_server():
     """Factory: make_server(**Server kwargs) -> started Server."""
-    servers = []
+    with started(Server, Server.cleanup) as make:
+        yield make
 
-    def factory(**kwargs):
-        srv = Server(**kwargs)
-        servers.append(srv)
-        return srv
 
-    yield factory
-    for srv in servers:
-        srv.cleanup()
+def _connect(target, **kwargs) -> Peer:
+    return Peer(getattr(target, "socket_path", target), **kwargs)
 
 
 @pytest.fixture
 def make_peer():
     """Factory: make_peer(server_or_path, **Peer kwargs) -> connected Peer."""
-    peers = []
-
-    def factory(target, **kwargs):
-        path = getattr(target, "socket_path", target)
-        peer = Peer(path, **kwargs)
-        peers.append(peer)
-        return peer
-
-    yield factory
-    for peer in peers:
-        peer.close()
+    with started(_connect, Peer.close) as make:
+        yield make
 
 
 @pytest.fixture

@@ -20,12 +20,16 @@
 #include <rte_memory.h>
 #include <rte_random.h>
 
+#include "ivshmem2_attach.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
 #include "ivshmem2_ring.h"
 #include "ivshmem2_rxtx.h"
 
 RTE_LOG_REGISTER_DEFAULT(ivshmem2_logtype, NOTICE);
+
+/* Rejected descriptors from one peer session before its link is taken down. */
+#define IVSHMEM2_REJECT_LIMIT		64
 
 /* Ethernet header + one VLAN tag: the frame/MTU overhead we account for. */
 #define IVSHMEM2_FRAME_OVERHEAD		(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
@@ -210,10 +214,13 @@ prepare_rings(struct rte_eth_dev *dev, uint32_t peer_tx_queues)
 
 		if (rxq == NULL)
 			continue;
-		for (k = q; k < peer_tx_queues; k += nb_rxq)
+		for (k = q; k < peer_tx_queues && n < IVSHMEM2_NET_MAX_QUEUES; k += nb_rxq) {
+			rxq->next_start[n] = p->rx_start[k];
 			ivshmem2_ring_rx_attach(&rxq->next_ring[n++], own, peer, &hw->net, hw->id,
 						p->remote, k);
+		}
 		rxq->next_nb_src = n;
+		rxq->next_pairing = p->pairing;
 	}
 	p->peer_tx_queues = peer_tx_queues;
 }
@@ -233,7 +240,67 @@ set_link(struct rte_eth_dev *dev, bool up)
 	port_priv(dev)->lsc_pending = true;
 }
 
-/* Re-evaluate one port; returns true when the link changed. */
+/* Bad descriptors the rx queues dropped so far (read racily: a count). */
+static uint64_t
+rx_rejected(struct rte_eth_dev *dev)
+{
+	uint64_t n = 0;
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_rx_queues; q++) {
+		const struct ivshmem2_rxq *r = dev->data->rx_queues[q];
+
+		if (r != NULL)
+			n += __atomic_load_n(&r->rejected, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* Link down for the data path: even generation (control path, hw->lock held). */
+static void
+gen_down(struct ivshmem2_port *p)
+{
+	if (ivshmem2_gen_up(p->link_gen)) {
+		__atomic_store_n(&p->link_gen, ivshmem2_gen_next(p->link_gen), __ATOMIC_RELAXED);
+		/* Seqlock write side: the even value is visible before next_* change. */
+		rte_atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * Accept a new session of the peer (before our ack makes it visible): from
+ * now on the peer may send, so fix where our rx rings start. For each ring
+ * the peer produces towards us, the start is its tail now, and our head
+ * says so before the ack does, so the peer's first burst sees a consistent
+ * head (not a full ring) and we never drop a frame it sent after link up.
+ * Our rx queues are at an even generation: no burst writes these heads.
+ */
+static void
+accept_peer_session(struct rte_eth_dev *dev)
+{
+	struct ivshmem2_hw *hw = port_hw(dev);
+	struct ivshmem2_port *p = port_priv(dev);
+	uint8_t *own = ivshmem2_hw_section(hw, hw->id);
+	const uint8_t *peer = ivshmem2_hw_section(hw, p->remote);
+	uint32_t k;
+
+	gen_down(p);
+	for (k = 0; k < hw->net.queues && k < IVSHMEM2_NET_MAX_QUEUES; k++) {
+		struct ivshmem2_ring_rx r;
+
+		ivshmem2_ring_rx_attach(&r, own, peer, &hw->net, hw->id, p->remote, k);
+		p->rx_start[k] = __atomic_load_n(r.peer_tail, __ATOMIC_ACQUIRE);
+		__atomic_store_n(r.head, p->rx_start[k], __ATOMIC_RELEASE);
+	}
+	p->pairing++;
+	p->rejected_base = rx_rejected(dev);
+	p->peer_bad = false;
+	/* A new session is a sign of life: the heartbeat clock starts again. */
+	p->peer_dead = false;
+	p->peer_beat_tsc = rte_get_timer_cycles();
+}
+
+/* Re-evaluate one port's link (hw->lock held). */
 static void
 port_link_check_locked(struct rte_eth_dev *dev)
 {
@@ -256,10 +323,12 @@ port_link_check_locked(struct rte_eth_dev *dev)
 		}
 		if (chk == IVSHMEM2_RING_OK && pc.session != 0) {
 			if (__atomic_load_n(&mine->ack, __ATOMIC_RELAXED) != pc.session) {
+				/* New peer session: the old pairing (if any) ends here. */
+				accept_peer_session(dev);
 				__atomic_store_n(&mine->ack, pc.session, __ATOMIC_RELEASE);
 				IVSHMEM2_OPS(hw)->notify(hw, p->remote, IVSHMEM2_NET_VECTOR_STATE);
 			}
-			up = pc.ack == p->session;
+			up = pc.ack == p->session && !p->peer_dead && !p->peer_bad;
 		}
 		if (chk != IVSHMEM2_RING_OK && chk != IVSHMEM2_RING_NOT_READY &&
 		    chk != p->last_check)
@@ -268,14 +337,13 @@ port_link_check_locked(struct rte_eth_dev *dev)
 		p->last_check = chk;
 	}
 
-	if (up && (!was_up || pc.session != p->peer_session)) {
-		/* New pairing: odd generation with fresh rings (two steps if it was up). */
-		if (was_up)
-			__atomic_store_n(&p->link_gen, p->link_gen + 1, __ATOMIC_RELEASE);
+	if (up && (!ivshmem2_gen_up(p->link_gen) || pc.session != p->peer_session)) {
+		/* New generation with fresh rings: down first if still up. */
+		gen_down(p);
 		prepare_rings(dev, pc.tx_queues);
 		p->peer_session = pc.session;
 		p->link_ups++;
-		__atomic_store_n(&p->link_gen, p->link_gen + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->link_gen, ivshmem2_gen_next(p->link_gen), __ATOMIC_RELEASE);
 		IVSHMEM2_LOG(INFO, "port %u: link up to peer %u (%u tx queues)",
 			     dev->data->port_id, p->remote, pc.tx_queues);
 		/* Wake rx queues sleeping on interrupts so that they take the new rings. */
@@ -286,10 +354,11 @@ port_link_check_locked(struct rte_eth_dev *dev)
 				IVSHMEM2_OPS(hw)->notify(hw, hw->id,
 							 IVSHMEM2_NET_VECTOR_RXQ_BASE + q);
 		}
-	} else if (!up && was_up) {
-		__atomic_store_n(&p->link_gen, p->link_gen + 1, __ATOMIC_RELEASE);
-		IVSHMEM2_LOG(INFO, "port %u: link down (peer %u)", dev->data->port_id, p->remote);
+	} else if (!up && ivshmem2_gen_up(p->link_gen)) {
+		gen_down(p);
 	}
+	if (!up && was_up)
+		IVSHMEM2_LOG(INFO, "port %u: link down (peer %u)", dev->data->port_id, p->remote);
 	set_link(dev, up);
 }
 
@@ -324,6 +393,76 @@ ivshmem2_hw_link_check(struct ivshmem2_hw *hw)
 	/* Application callbacks may call back into the PMD: no lock held. */
 	for (i = 0; i < n; i++)
 		deliver_lsc(&rte_eth_devices[pids[i]]);
+}
+
+/* Heartbeat check of one port's peer (hw->lock held, from the tick only). */
+static void
+port_liveness_locked(struct rte_eth_dev *dev, uint64_t now, uint64_t timeout)
+{
+	struct ivshmem2_hw *hw = port_hw(dev);
+	struct ivshmem2_port *p = port_priv(dev);
+	uint32_t beat;
+
+	if (!p->started || !remote_valid(hw, p->remote) ||
+	    ivshmem2_hw_peer_state(hw, p->remote) == IVSHMEM2_NET_STATE_RESET ||
+	    !ivshmem2_ring_peer_heartbeat(ivshmem2_hw_section(hw, p->remote), &beat)) {
+		/* Gone, or liveness unknown (older peer): the state table decides. */
+		p->peer_dead = false;
+		p->peer_beat_tsc = now;
+		return;
+	}
+	if (beat != p->peer_beat) {
+		if (p->peer_dead)
+			IVSHMEM2_LOG(NOTICE, "port %u: peer %u alive again", dev->data->port_id,
+				     p->remote);
+		p->peer_beat = beat;
+		p->peer_beat_tsc = now;
+		p->peer_dead = false;
+	} else if (!p->peer_dead && now - p->peer_beat_tsc > timeout) {
+		p->peer_dead = true;
+		p->heartbeat_timeouts++;
+		IVSHMEM2_LOG(NOTICE, "port %u: no heartbeat from peer %u for %u ms: link down",
+			     dev->data->port_id, p->remote, IVSHMEM2_NET_HEARTBEAT_TIMEOUT_MS);
+	}
+}
+
+/* Too many bad descriptors from the current peer session (hw->lock held, tick). */
+static void
+port_rejects_locked(struct rte_eth_dev *dev)
+{
+	struct ivshmem2_port *p = port_priv(dev);
+
+	if (p->started && !p->peer_bad &&
+	    rx_rejected(dev) - p->rejected_base > IVSHMEM2_REJECT_LIMIT) {
+		/* Until the peer starts a new session: no more guessing at its rings. */
+		p->peer_bad = true;
+		p->bad_peer_downs++;
+		IVSHMEM2_LOG(ERR, "port %u: more than %u bad descriptors from peer %u: link down",
+			     dev->data->port_id, IVSHMEM2_REJECT_LIMIT, p->remote);
+	}
+}
+
+void
+ivshmem2_hw_tick(struct ivshmem2_hw *hw)
+{
+	uint64_t now = rte_get_timer_cycles();
+	uint64_t timeout = rte_get_timer_hz() / 1000 * IVSHMEM2_NET_HEARTBEAT_TIMEOUT_MS;
+	uint32_t i;
+
+	rte_spinlock_lock(&hw->lock);
+	if (hw->connected) {
+		ivshmem2_ring_heartbeat(ivshmem2_hw_section(hw, hw->id));
+		for (i = 0; i < hw->max_peers; i++) {
+			uint16_t pid = hw->port_of_peer[i];
+
+			if (pid == IVSHMEM2_PORT_NONE)
+				continue;
+			port_liveness_locked(&rte_eth_devices[pid], now, timeout);
+			port_rejects_locked(&rte_eth_devices[pid]);
+		}
+	}
+	rte_spinlock_unlock(&hw->lock);
+	ivshmem2_hw_link_check(hw);
 }
 
 void
@@ -374,8 +513,7 @@ ivshmem2_dev_start(struct rte_eth_dev *dev)
 	int ret;
 
 	if (dev->data->dev_conf.intr_conf.rxq) {
-		ret = IVSHMEM2_OPS(hw)->rxq_intr_setup(hw, dev->intr_handle,
-							dev->data->nb_rx_queues);
+		ret = ivshmem2_hw_rxq_intr_setup(hw, dev->intr_handle, dev->data->nb_rx_queues);
 		if (ret != 0) {
 			IVSHMEM2_LOG(ERR, "port %u: rx interrupt setup failed: %s",
 				     dev->data->port_id, strerror(-ret));
@@ -414,7 +552,7 @@ ivshmem2_dev_stop(struct rte_eth_dev *dev)
 	deliver_lsc(dev);
 
 	if (dev->data->dev_conf.intr_conf.rxq)
-		IVSHMEM2_OPS(hw)->rxq_intr_teardown(hw, dev->intr_handle);
+		ivshmem2_hw_rxq_intr_teardown(hw, dev->intr_handle);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
@@ -452,7 +590,7 @@ ivshmem2_dev_close(struct rte_eth_dev *dev)
 	bool last;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return 0;
+		return ivshmem2_mp_port_close(dev);
 	if (p->started)
 		ivshmem2_dev_stop(dev);
 	for (q = 0; q < dev->data->nb_rx_queues; q++)
@@ -655,7 +793,7 @@ ivshmem2_stats_reset(struct rte_eth_dev *dev)
 
 		if (t != NULL) {
 			t->pkts = t->bytes = t->oversize = t->ring_full = 0;
-			t->doorbells = t->doorbells_suppressed = 0;
+			t->doorbells = t->doorbells_suppressed = t->link_down = 0;
 		}
 	}
 	dev->data->rx_mbuf_alloc_failed = 0;
@@ -671,7 +809,10 @@ enum ivshmem2_xstat {
 	XSTAT_TX_OVERSIZE,
 	XSTAT_TX_DOORBELLS,
 	XSTAT_TX_DOORBELLS_SUPPRESSED,
+	XSTAT_TX_LINK_DOWN,
 	XSTAT_LINK_UPS,
+	XSTAT_HEARTBEAT_TIMEOUTS,
+	XSTAT_BAD_PEER_DOWNS,
 	XSTAT_RECONNECTS,
 	XSTAT_COUNT,
 };
@@ -684,7 +825,10 @@ static const char * const ivshmem2_xstat_names[XSTAT_COUNT] = {
 	[XSTAT_TX_OVERSIZE] = "tx_oversize_drops",
 	[XSTAT_TX_DOORBELLS] = "tx_doorbells_sent",
 	[XSTAT_TX_DOORBELLS_SUPPRESSED] = "tx_doorbells_suppressed",
+	[XSTAT_TX_LINK_DOWN] = "tx_link_down_refused",
 	[XSTAT_LINK_UPS] = "link_ups",
+	[XSTAT_HEARTBEAT_TIMEOUTS] = "peer_heartbeat_timeouts",
+	[XSTAT_BAD_PEER_DOWNS] = "peer_bad_descriptor_link_downs",
 	[XSTAT_RECONNECTS] = "server_reconnects",
 };
 
@@ -712,8 +856,11 @@ xstats_collect(struct rte_eth_dev *dev, uint64_t v[XSTAT_COUNT])
 		v[XSTAT_TX_OVERSIZE] += t->oversize;
 		v[XSTAT_TX_DOORBELLS] += t->doorbells;
 		v[XSTAT_TX_DOORBELLS_SUPPRESSED] += t->doorbells_suppressed;
+		v[XSTAT_TX_LINK_DOWN] += t->link_down;
 	}
 	v[XSTAT_LINK_UPS] = port_priv(dev)->link_ups;
+	v[XSTAT_HEARTBEAT_TIMEOUTS] = port_priv(dev)->heartbeat_timeouts;
+	v[XSTAT_BAD_PEER_DOWNS] = port_priv(dev)->bad_peer_downs;
 	v[XSTAT_RECONNECTS] = port_hw(dev)->reconnects;
 }
 
@@ -828,13 +975,22 @@ static int
 ivshmem2_get_monitor_addr(void *rxq, struct rte_power_monitor_cond *pmc)
 {
 	struct ivshmem2_rxq *q = rxq;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
 
-	if (q->gen != __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE) || q->nb_src == 0)
-		return -ENOTSUP;
-	/* The first ring only: with several rings per queue, others wake on the next poll. */
-	pmc->addr = (volatile void *)(uintptr_t)q->src[0].ring.peer_tail;
 	pmc->size = sizeof(uint32_t);
 	pmc->fn = ivshmem2_monitor_callback;
+	if (q->gen != gen || q->nb_src == 0) {
+		/*
+		 * No rings of this generation taken yet: watch the link instead.
+		 * Up: it changed since the last poll, so do not sleep at all.
+		 * Down: sleep until it changes.
+		 */
+		pmc->addr = (volatile void *)(uintptr_t)q->link_gen;
+		pmc->opaque[0] = ivshmem2_gen_up(gen) ? q->gen : gen;
+		return 0;
+	}
+	/* The first ring only: with several rings per queue, others wake on the next poll. */
+	pmc->addr = (volatile void *)(uintptr_t)q->src[0].ring.peer_tail;
 	pmc->opaque[0] = q->src[0].rd;
 	return 0;
 }
@@ -865,6 +1021,16 @@ static const struct eth_dev_ops ivshmem2_ops = {
 	.xstats_get_names = ivshmem2_xstats_get_names,
 	.xstats_reset = ivshmem2_xstats_reset,
 };
+
+void
+ivshmem2_eth_dev_attach_secondary(struct rte_eth_dev *dev, struct ivshmem2_hw *hw)
+{
+	dev->process_private = hw;
+	dev->dev_ops = &ivshmem2_ops;
+	dev->rx_pkt_burst = ivshmem2_rx_burst;
+	dev->tx_pkt_burst = ivshmem2_tx_burst;
+	dev->rx_queue_count = ivshmem2_rx_queue_count;
+}
 
 int
 ivshmem2_eth_dev_init(struct rte_eth_dev *dev, struct ivshmem2_hw *hw, uint32_t remote,

@@ -48,7 +48,23 @@ struct ivshmem2_port {
 	uint32_t session;		/**< our current session, 0 when stopped */
 	uint32_t peer_session;		/**< peer session the current rings belong to */
 	uint32_t peer_tx_queues;
+	/**
+	 * Incremented each time we accept a new peer session: rx queues that
+	 * see a new value start their rings at rx_start, the peer's tails
+	 * when we accepted (before our ack, so before the peer could send).
+	 */
+	uint32_t pairing;
+	uint32_t rx_start[IVSHMEM2_NET_MAX_QUEUES];
 	uint32_t mtu;
+	/* Peer liveness (IVSHMEM2_NET_F_HEARTBEAT), updated by ivshmem2_hw_tick. */
+	uint32_t peer_beat;		/**< last heartbeat value seen */
+	uint64_t peer_beat_tsc;		/**< when it last changed */
+	bool peer_dead;			/**< no heartbeat for the timeout: link down */
+	uint64_t heartbeat_timeouts;
+	/* Bad descriptors from the peer of the current pairing (checked by the tick). */
+	uint64_t rejected_base;		/**< rx queues' rejected count when it began */
+	bool peer_bad;			/**< over IVSHMEM2_REJECT_LIMIT: link down */
+	uint64_t bad_peer_downs;
 	uint32_t last_check;		/**< last enum ivshmem2_ring_check logged */
 	uint64_t link_ups;
 	struct rte_ether_addr mac;
@@ -79,6 +95,13 @@ int ivshmem2_eth_dev_init(struct rte_eth_dev *dev, struct ivshmem2_hw *hw, uint3
 void ivshmem2_hw_link_check(struct ivshmem2_hw *hw);
 
 /**
+ * The attachment's periodic alarm (every IVSHMEM2_NET_HEARTBEAT_MS while
+ * connected): publish our heartbeat, check the peers', then
+ * ivshmem2_hw_link_check(). Takes hw->lock.
+ */
+void ivshmem2_hw_tick(struct ivshmem2_hw *hw);
+
+/**
  * After the attachment remapped fresh memory (server restart): initialise the
  * own section again and republish every started port. Caller holds hw->lock.
  */
@@ -86,5 +109,23 @@ void ivshmem2_hw_reinit_locked(struct ivshmem2_hw *hw);
 
 /** Own state-table value for the ports' current state (READY or RUN). */
 uint32_t ivshmem2_hw_wanted_state(struct ivshmem2_hw *hw);
+
+/**
+ * Secondary process: give an attached port the primary's dev_ops and bursts,
+ * with @hw (this process's mapping) as dev->process_private.
+ */
+void ivshmem2_eth_dev_attach_secondary(struct rte_eth_dev *dev, struct ivshmem2_hw *hw);
+
+/* Multi-process support (ivshmem2_mp.c). */
+struct rte_vdev_device;
+
+/** Primary: answer secondaries' requests (idempotent; harmless without multi-process). */
+void ivshmem2_mp_primary_init(void);
+
+/** Secondary probe: get memory and fds from the primary, attach its ports. */
+int ivshmem2_mp_attach_secondary(struct rte_vdev_device *vdev);
+
+/** Secondary dev_close: drop this process's mapping with the last port. */
+int ivshmem2_mp_port_close(struct rte_eth_dev *dev);
 
 #endif /* _IVSHMEM2_ETHDEV_H_ */

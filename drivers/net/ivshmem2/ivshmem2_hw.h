@@ -42,7 +42,14 @@ struct ivshmem2_ops {
 	 */
 	void (*set_state)(struct ivshmem2_hw *hw, uint32_t state);
 	/**
-	 * Fill @handle so that rx queue q wakes on own vector
+	 * The fd that becomes readable when own vector @vector fires (an
+	 * eventfd), or -1 if there is none (e.g. no MSI-X). When set, the
+	 * common code builds rx interrupt handles from it and the two ops
+	 * below are not used.
+	 */
+	int (*vector_fd)(struct ivshmem2_hw *hw, uint32_t vector);
+	/**
+	 * Without vector_fd: fill @handle so that rx queue q wakes on own vector
 	 * IVSHMEM2_NET_VECTOR_RXQ_BASE + q, for @nb_rxq queues (efds, vector
 	 * list, type). Returns 0 or a negative errno.
 	 */
@@ -51,7 +58,15 @@ struct ivshmem2_ops {
 	void (*rxq_intr_teardown)(struct ivshmem2_hw *hw, struct rte_intr_handle *handle);
 	/** Release everything (unmap, close fds); called when the last port closes. */
 	void (*close)(struct ivshmem2_hw *hw);
+	/**
+	 * Optional, for secondary processes (ivshmem2_mp.c): the fd of the
+	 * shared memory (peer == IVSHMEM2_EXPORT_SHM) or of (peer, vector)'s
+	 * eventfd, still owned by the attachment; -1 if unknown. hw->lock held.
+	 */
+	int (*export_fd)(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector);
 };
+
+#define IVSHMEM2_EXPORT_SHM	UINT32_MAX
 
 /* Ports of one attachment, indexed by remote peer ID. */
 #define IVSHMEM2_PORT_NONE	UINT16_MAX

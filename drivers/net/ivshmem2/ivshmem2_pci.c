@@ -34,11 +34,12 @@
 
 #include <ivshmem2/regs.h>
 
+#include "ivshmem2_attach.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
 #include "ivshmem2_ring.h"
 
-#define IVSHMEM2_PCI_POLL_US		(100 * 1000)	/* link check tick */
+#define IVSHMEM2_PCI_POLL_US		(IVSHMEM2_NET_HEARTBEAT_MS * 1000) /* heartbeat, link */
 #define IVSHMEM2_PCI_CLASS		((IVSHMEM2_PCI_BASE_CLASS << 16) | IVSHMEM2_NET_PROTOCOL)
 #define PCI_CAP_LIST_PTR		0x34
 #define PCI_CAP_ID_MSIX			0x11
@@ -72,6 +73,22 @@ struct ivshmem2_pci_cap {
 
 /* ---- ops ---- */
 
+/* Own vector @vector's eventfd, wired through vfio-pci MSI-X; -1 without MSI-X. */
+static int
+pci_vector_fd(struct ivshmem2_hw *hw, uint32_t vector)
+{
+	struct ivshmem2_pci_dev *pd = PCI_DEV(hw);
+	struct rte_intr_handle *h = pd->pci->intr_handle;
+
+	if (!pd->msix || vector >= hw->vectors)
+		return -1;
+	if (vector == IVSHMEM2_VECTOR_STATE)
+		return rte_intr_fd_get(h);
+	if (vector > (uint32_t)rte_intr_nb_efd_get(h))
+		return -1;
+	return rte_intr_efds_index_get(h, vector - 1);
+}
+
 static void
 pci_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
@@ -87,9 +104,9 @@ pci_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 		return;
 	}
 	/* Self-kick of an rx queue: straight to its eventfd, no device round trip. */
-	if (!pd->msix || vector == IVSHMEM2_VECTOR_STATE)
+	if (vector == IVSHMEM2_VECTOR_STATE)
 		return;
-	fd = rte_intr_efds_index_get(pd->pci->intr_handle, vector - 1);
+	fd = pci_vector_fd(hw, vector);
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* Counter saturated: the queue is being woken anyway. */
 	}
@@ -105,55 +122,12 @@ pci_set_state(struct ivshmem2_hw *hw, uint32_t state)
 	rte_write32(state, pd->regs + IVSHMEM2_REG_STATE);
 }
 
-static int
-pci_rxq_intr_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h, uint16_t nb_rxq)
-{
-	struct ivshmem2_pci_dev *pd = PCI_DEV(hw);
-	struct rte_intr_handle *pci_intr = pd->pci->intr_handle;
-	uint16_t q;
-
-	if (!pd->msix) {
-		IVSHMEM2_LOG(ERR, "%s: rx interrupts need the device bound to vfio-pci",
-			     pd->pci->device.name);
-		return -ENOTSUP;
-	}
-	if (nb_rxq > rte_intr_nb_efd_get(pci_intr))
-		return -ENOTSUP;
-	/* The port's own handle shares the device's eventfds (vector q + 1). */
-	for (q = 0; q < nb_rxq; q++) {
-		int fd = rte_intr_efds_index_get(pci_intr, q);
-
-		if (fd < 0 || rte_intr_efds_index_set(h, q, fd) != 0)
-			return -EINVAL;
-	}
-	if (rte_intr_nb_efd_set(h, nb_rxq) != 0 || rte_intr_max_intr_set(h, nb_rxq + 1) != 0 ||
-	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
-	    rte_intr_fd_set(h, rte_intr_fd_get(pci_intr)) != 0)
-		return -EINVAL;
-	if (rte_intr_vec_list_alloc(h, "intr_vec", nb_rxq) != 0)
-		return -ENOMEM;
-	for (q = 0; q < nb_rxq; q++)
-		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0)
-			return -EINVAL;
-	return 0;
-}
-
-static void
-pci_rxq_intr_teardown(struct ivshmem2_hw *hw __rte_unused, struct rte_intr_handle *h)
-{
-	rte_intr_vec_list_free(h);
-	rte_intr_nb_efd_set(h, 0);
-	rte_intr_max_intr_set(h, 0);
-}
-
 static void pci_close(struct ivshmem2_hw *hw);
 
 static const struct ivshmem2_ops ivshmem2_pci_ops = {
 	.notify = pci_notify,
 	.set_state = pci_set_state,
-	.rxq_intr_setup = pci_rxq_intr_setup,
-	.rxq_intr_teardown = pci_rxq_intr_teardown,
+	.vector_fd = pci_vector_fd,
 	.close = pci_close,
 };
 
@@ -173,7 +147,7 @@ pci_alarm_cb(void *arg)
 
 	if (pd->closing)
 		return;
-	ivshmem2_hw_link_check(&pd->hw);
+	ivshmem2_hw_tick(&pd->hw);
 	rte_eal_alarm_set(IVSHMEM2_PCI_POLL_US, pci_alarm_cb, pd);
 }
 
@@ -341,7 +315,6 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	const char *name = pd->pci->device.name;
 	struct ivshmem2_hw *hw = &pd->hw;
 	struct ivshmem2_pci_cap cap;
-	uint32_t i;
 	int ret;
 
 	if (pd->pci->id.class_id != IVSHMEM2_PCI_CLASS) {
@@ -369,14 +342,18 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	ret = pci_setup_layout(pd, &cap);
 	if (ret != 0)
 		return ret;
-	hw->port_of_peer = malloc(hw->max_peers * sizeof(uint16_t));
-	if (hw->port_of_peer == NULL)
-		return -ENOMEM;
-	for (i = 0; i < hw->max_peers; i++)
-		hw->port_of_peer[i] = IVSHMEM2_PORT_NONE;
+	ret = ivshmem2_hw_port_table_alloc(hw);
+	if (ret != 0)
+		return ret;
 	hw->numa_node = pd->pci->device.numa_node < 0 ? SOCKET_ID_ANY :
 			pd->pci->device.numa_node;
 
+	/*
+	 * A previous instance killed in this guest left the device's state at
+	 * RUN and its section as it was: say "gone" first, so that peers end
+	 * that pairing before the section is re-initialised for a new handshake.
+	 */
+	pci_set_state(hw, IVSHMEM2_NET_STATE_RESET);
 	ivshmem2_ring_section_init(ivshmem2_hw_section(hw, hw->id), &hw->net, hw->id);
 	hw->connected = true;
 	pci_setup_intr(pd);
@@ -387,44 +364,10 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	return 0;
 }
 
-static int
-create_port(struct ivshmem2_pci_dev *pd, uint32_t remote, bool auto_remote, bool first,
-	    const struct ivshmem2_args *args)
+static struct rte_eth_dev *
+pci_alloc_first(struct rte_device *device, size_t private_size)
 {
-	struct rte_pci_device *pci = pd->pci;
-	char name[RTE_ETH_NAME_MAX_LEN];
-	struct rte_eth_dev *dev;
-	int ret;
-
-	if (first) {
-		dev = rte_eth_dev_pci_allocate(pci, sizeof(struct ivshmem2_port));
-	} else {
-		snprintf(name, sizeof(name), "%s_p%u", pci->device.name, remote);
-		dev = rte_eth_dev_allocate(name);
-		if (dev != NULL) {
-			dev->data->dev_private = rte_zmalloc_socket(name,
-					sizeof(struct ivshmem2_port), RTE_CACHE_LINE_SIZE,
-					pci->device.numa_node);
-			if (dev->data->dev_private == NULL) {
-				rte_eth_dev_release_port(dev);
-				dev = NULL;
-			} else {
-				dev->device = &pci->device;
-			}
-		}
-	}
-	if (dev == NULL)
-		return -ENOMEM;
-	ret = ivshmem2_eth_dev_init(dev, &pd->hw, remote, auto_remote, args);
-	if (ret != 0) {
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return ret;
-	}
-	rte_eth_dev_probing_finish(dev);
-	IVSHMEM2_LOG(INFO, "%s: port %u towards peer %u", pci->device.name,
-		     dev->data->port_id, remote);
-	return 0;
+	return rte_eth_dev_pci_allocate(RTE_DEV_TO_PCI(device), private_size);
 }
 
 static int
@@ -454,11 +397,10 @@ ivshmem2_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devic
 	const char *name = pci->device.name;
 	struct ivshmem2_pci_dev *pd;
 	struct ivshmem2_args args;
-	uint32_t r;
 	int ret;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		IVSHMEM2_LOG(ERR, "%s: secondary processes are not supported by net_ivshmem2",
+		IVSHMEM2_LOG(ERR, "%s: PCI attachment: secondary processes are not supported",
 			     name);
 		return -ENOTSUP;
 	}
@@ -476,25 +418,7 @@ ivshmem2_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devic
 	if (ret != 0)
 		goto err;
 
-	if (args.peer != ETH_IVSHMEM2_PEER_AUTO) {
-		if ((uint32_t)args.peer >= pd->hw.max_peers || (uint32_t)args.peer == pd->hw.id) {
-			IVSHMEM2_LOG(ERR, "%s: %s=%d: must be another peer's ID 0..%u (we are %u)",
-				     name, ETH_IVSHMEM2_PEER_ARG, args.peer,
-				     pd->hw.max_peers - 1, pd->hw.id);
-			ret = -EINVAL;
-			goto err;
-		}
-		ret = create_port(pd, (uint32_t)args.peer, false, true, &args);
-	} else {
-		bool first = true;
-
-		for (r = 0; r < pd->hw.max_peers && ret == 0; r++) {
-			if (r == pd->hw.id)
-				continue;
-			ret = create_port(pd, r, pd->hw.max_peers == 2, first, &args);
-			first = false;
-		}
-	}
+	ret = ivshmem2_hw_create_ports(&pd->hw, &pci->device, pci_alloc_first, &args);
 	if (ret != 0 && pd->hw.nb_ports == 0)
 		goto err;
 	rte_eal_alarm_set(IVSHMEM2_PCI_POLL_US, pci_alarm_cb, pd);
@@ -508,19 +432,7 @@ err:
 static int
 ivshmem2_pci_remove(struct rte_pci_device *pci)
 {
-	uint16_t pid;
-	int ret = 0;
-
-	/* Every port created for this device (one per remote peer). */
-	RTE_ETH_FOREACH_DEV_OF(pid, &pci->device) {
-		struct rte_eth_dev *dev = &rte_eth_devices[pid];
-
-		if (rte_eth_dev_close(pid) != 0)
-			ret = -EIO;
-		else if (dev->state != RTE_ETH_DEV_UNUSED)
-			rte_eth_dev_release_port(dev);
-	}
-	return ret;
+	return ivshmem2_hw_remove(&pci->device);
 }
 
 static const struct rte_pci_id ivshmem2_pci_id_table[] = {

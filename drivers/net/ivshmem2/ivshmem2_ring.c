@@ -40,6 +40,7 @@ ivshmem2_ring_section_init(void *own, const struct ivshmem2_net_layout *l, uint3
 	h->queues = l->queues;
 	h->ring_size = l->ring_size;
 	h->slot_stride = l->slot_stride;
+	h->features = IVSHMEM2_NET_F_HEARTBEAT;
 	__atomic_store_n(&h->magic, IVSHMEM2_NET_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -62,6 +63,25 @@ ivshmem2_ring_section_check(const void *peer, const struct ivshmem2_net_layout *
 	if (snap.owner_id != peer_id)
 		return IVSHMEM2_RING_BAD_OWNER;
 	return IVSHMEM2_RING_OK;
+}
+
+void
+ivshmem2_ring_heartbeat(void *own)
+{
+	struct ivshmem2_net_section_header *h = own;
+
+	__atomic_store_n(&h->heartbeat, h->heartbeat + 1, __ATOMIC_RELEASE);
+}
+
+bool
+ivshmem2_ring_peer_heartbeat(const void *peer, uint32_t *beat)
+{
+	const struct ivshmem2_net_section_header *h = peer;
+
+	if ((__atomic_load_n(&h->features, __ATOMIC_RELAXED) & IVSHMEM2_NET_F_HEARTBEAT) == 0)
+		return false;
+	*beat = __atomic_load_n(&h->heartbeat, __ATOMIC_ACQUIRE);
+	return true;
 }
 
 struct ivshmem2_net_channel_header *

@@ -61,6 +61,15 @@ enum ivshmem2_ring_check ivshmem2_ring_section_check(const void *peer,
 						     const struct ivshmem2_net_layout *l,
 						     uint32_t peer_id);
 
+/** One heartbeat of the own section (IVSHMEM2_NET_F_HEARTBEAT). */
+void ivshmem2_ring_heartbeat(void *own);
+
+/**
+ * The heartbeat counter of @peer's section in @beat; false if the peer does
+ * not advertise IVSHMEM2_NET_F_HEARTBEAT (then its liveness is unknown).
+ */
+bool ivshmem2_ring_peer_heartbeat(const void *peer, uint32_t *beat);
+
 /** Own channel header for @remote (writable). */
 struct ivshmem2_net_channel_header *ivshmem2_ring_channel(void *section, uint32_t remote);
 

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include <ethdev_driver.h>
 #include <rte_atomic.h>
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
@@ -22,16 +23,32 @@
 /* Slots touched ahead of the copy: enough to overlap misses, few enough for the fill buffers. */
 #define IVSHMEM2_PREFETCH_AHEAD	8u
 
+/*
+ * Seqlock read side: true if the next_* fields copied since @gen was loaded
+ * belong to @gen (the control path did not start another generation meanwhile).
+ */
+static inline bool
+gen_still(const uint32_t *link_gen, uint32_t gen)
+{
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(link_gen, __ATOMIC_RELAXED) == gen;
+}
+
 /* Take the rings of a new link generation. Returns false while the link is down. */
 static bool
 txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 {
+	struct ivshmem2_ring_tx ring;
+
 	if (!ivshmem2_gen_up(gen))
 		return false;
-	q->ring = q->next_ring;
+	ring = q->next_ring;
+	if (!gen_still(q->link_gen, gen))
+		return false;	/* a link reset is under way: retry next burst */
+	q->ring = ring;
 	/* Our own tail is authoritative: only this queue writes it. */
 	q->tail = __atomic_load_n(q->ring.tail, __ATOMIC_RELAXED);
-	q->free = 0;
+	q->free = 0;	/* read the consumer's head before the first write */
 	q->gen = gen;
 	return true;
 }
@@ -39,32 +56,57 @@ txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 static bool
 rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 {
-	uint16_t i;
+	struct ivshmem2_ring_rx ring[IVSHMEM2_NET_MAX_QUEUES];
+	uint32_t start[IVSHMEM2_NET_MAX_QUEUES];
+	uint32_t pairing;
+	uint16_t i, nb_src;
+	bool restart;
 
 	if (!ivshmem2_gen_up(gen))
 		return false;
-	q->nb_src = q->next_nb_src;
-	for (i = 0; i < q->nb_src; i++) {
+	nb_src = RTE_MIN(q->next_nb_src, (uint16_t)IVSHMEM2_NET_MAX_QUEUES);
+	memcpy(ring, q->next_ring, sizeof(ring[0]) * nb_src);
+	memcpy(start, q->next_start, sizeof(start[0]) * nb_src);
+	pairing = q->next_pairing;
+	if (!gen_still(q->link_gen, gen))
+		return false;	/* a link reset is under way: retry next burst */
+	/* A new pairing, even one this queue skipped over, starts where the
+	 * control path said when it accepted the peer's session.
+	 */
+	restart = pairing != q->pairing;
+	q->nb_src = nb_src;
+	for (i = 0; i < nb_src; i++) {
 		struct ivshmem2_rxq_src *s = &q->src[i];
-		bool same_ring = s->ring.peer_tail == q->next_ring[i].peer_tail;
+		bool same_ring = s->ring.peer_tail == ring[i].peer_tail;
 		uint32_t tail, head;
 
-		s->ring = q->next_ring[i];
+		s->ring = ring[i];
 		tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
-		/* Our published head is ours alone: keep it while it fits the producer's tail. */
-		head = __atomic_load_n(s->ring.head, __ATOMIC_RELAXED);
-		if (same_ring && ivshmem2_ring_avail(tail, s->head, q->ring_size) != UINT32_MAX &&
-		    ivshmem2_ring_avail(tail, s->rd, q->ring_size) != UINT32_MAX)
-			continue;	/* zero-copy slots still out stay accounted */
-		/* Either side restarted: start where the producer is, dropping old frames. */
-		if (ivshmem2_ring_avail(tail, head, q->ring_size) == UINT32_MAX)
-			head = tail;
+		if (restart) {
+			/*
+			 * The producer's tail when we accepted its session: every
+			 * frame it sent after it saw the link up lies beyond.
+			 */
+			head = start[i];
+			if (ivshmem2_ring_avail(tail, head, q->ring_size) == UINT32_MAX)
+				head = tail;	/* broken peer: rx_from_src counts it */
+		} else if (same_ring &&
+			   ivshmem2_ring_avail(tail, s->head, q->ring_size) != UINT32_MAX &&
+			   ivshmem2_ring_avail(tail, s->rd, q->ring_size) != UINT32_MAX) {
+			continue;	/* same pairing: go on where we were */
+		} else {
+			/* Same pairing but inconsistent: only the published head is ours. */
+			head = __atomic_load_n(s->ring.head, __ATOMIC_RELAXED);
+			if (ivshmem2_ring_avail(tail, head, q->ring_size) == UINT32_MAX)
+				head = tail;
+		}
 		s->rd = head;
 		s->head = head;
 		if (s->busy != NULL)
 			memset(s->busy, 0, q->ring_size);
 		__atomic_store_n(s->ring.head, head, __ATOMIC_RELEASE);
 	}
+	q->pairing = pairing;
 	q->next_src = 0;
 	q->gen = gen;
 	return true;
@@ -122,8 +164,10 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0;
 	uint16_t i, sent = 0;
 
-	if (unlikely(gen != q->gen) && !txq_resync(q, gen))
+	if (unlikely(gen != q->gen) && !txq_resync(q, gen)) {
+		q->link_down += nb_pkts;	/* the caller keeps (and usually drops) them */
 		return 0;
+	}
 	tail = q->tail;
 	free = q->free;
 	mask = q->ring.mask;
@@ -177,7 +221,10 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	wake = __atomic_load_n(q->ring.peer_wake, __ATOMIC_RELAXED);
 	if (unlikely(wake != 0)) {
 		if (wake < q->vectors) {
-			IVSHMEM2_OPS(q->hw)->notify(q->hw, q->remote, wake);
+			/* Per process: q->hw is the primary's. */
+			struct ivshmem2_hw *hw = rte_eth_devices[q->port_id].process_private;
+
+			IVSHMEM2_OPS(hw)->notify(hw, q->remote, wake);
 			q->doorbells++;
 		}
 	} else {
@@ -465,8 +512,17 @@ ivshmem2_rxq_pending(struct ivshmem2_rxq *q)
 bool
 ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable)
 {
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
 	uint16_t i;
 
+	/*
+	 * The rings of an older generation may lie in memory that is no longer
+	 * ours (a restarted server gave us another ID): take the current ones
+	 * first. With the link down there is nothing to flag; link-up raises
+	 * the rx vectors, and the woken poll comes back here.
+	 */
+	if (q->gen != gen && !rxq_resync(q, gen))
+		return false;
 	for (i = 0; i < q->nb_src; i++)
 		__atomic_store_n(q->src[i].ring.wake, enable ? q->vector : 0, __ATOMIC_RELAXED);
 	if (!enable)

@@ -15,13 +15,16 @@
 #include "ivshmem2_ring.h"
 
 /*
- * Link generation: the control path publishes a new ring set by writing the
- * queue's next_* fields, then incrementing the port's link_gen (release).
- * Even = link down, odd = up. A burst that sees a new generation takes the
- * new rings (resync); the control path never writes live indices.
- */
-/* A queue's own copy is always odd (NONE before the first link up), so an
- * even generation never matches and the burst returns at once.
+ * Link generation: the control path bumps the port's link_gen to an even
+ * value (link down), writes the queues' next_* fields, then bumps it to an
+ * odd value (release). A burst that sees a generation other than its own
+ * copies the next_* fields (resync) and checks that the generation did not
+ * move meanwhile (seqlock read side); the control path never writes live
+ * indices while a generation is up.
+ *
+ * A queue's own copy starts at IVSHMEM2_GEN_NONE, a value link_gen never
+ * takes (ivshmem2_gen_next skips it), so a queue that never resynced never
+ * matches and never touches its unset ring pointers.
  */
 #define IVSHMEM2_GEN_NONE	UINT32_MAX
 
@@ -29,6 +32,13 @@ static inline bool
 ivshmem2_gen_up(uint32_t gen)
 {
 	return (gen & 1) != 0;
+}
+
+/* The generation after @gen (parity alternates, IVSHMEM2_GEN_NONE is skipped). */
+static inline uint32_t
+ivshmem2_gen_next(uint32_t gen)
+{
+	return gen + 1 == IVSHMEM2_GEN_NONE ? 1 : gen + 1;
 }
 
 struct ivshmem2_txq {
@@ -53,6 +63,7 @@ struct ivshmem2_txq {
 	uint64_t ring_full;		/**< packets refused because the ring was full */
 	uint64_t doorbells;		/**< peer was asleep: vector raised */
 	uint64_t doorbells_suppressed;	/**< peer polling: no doorbell needed */
+	uint64_t link_down;		/**< packets refused while the link was down */
 } __rte_cache_aligned;
 
 /* One ring an rx queue consumes (an rx queue may poll several of the peer's tx rings). */
@@ -84,6 +95,10 @@ struct ivshmem2_rxq {
 	struct ivshmem2_rxq_src src[IVSHMEM2_NET_MAX_QUEUES];
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_rx next_ring[IVSHMEM2_NET_MAX_QUEUES];
+	/** Where each ring starts when the pairing is new (see ivshmem2_port.rx_start). */
+	uint32_t next_start[IVSHMEM2_NET_MAX_QUEUES];
+	uint32_t next_pairing;		/**< the port's pairing the next_* rings belong to */
+	uint32_t pairing;		/**< pairing of the rings in use */
 	uint16_t next_nb_src;
 	/* Stats. */
 	uint64_t pkts;

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,14 +40,18 @@
 #include <ivshmem2/regs.h>
 #include <ivshmem2/wire.h>
 
+#include "ivshmem2_attach.h"
+#include "ivshmem2_efd.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
 #include "ivshmem2_ring.h"
+#include "ivshmem2_shm.h"
 
 #define ETH_IVSHMEM2_SOCKET_ARG		"socket"
 
 #define IVSHMEM2_VDEV_RECV_TIMEOUT_MS	2000
-#define IVSHMEM2_VDEV_POLL_US		(100 * 1000)	/* link check / reconnect tick */
+/* Alarm tick: heartbeat, link check, reconnection. */
+#define IVSHMEM2_VDEV_POLL_US		(IVSHMEM2_NET_HEARTBEAT_MS * 1000)
 #define IVSHMEM2_VDEV_BACKOFF_MIN_MS	100
 #define IVSHMEM2_VDEV_BACKOFF_MAX_MS	2000
 
@@ -237,16 +240,7 @@ ivshmem2_msg_receive(struct ivshmem2_vdev_dev *vd)
 static void
 vdev_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
-	struct ivshmem2_vdev_dev *vd = VDEV_DEV(hw);
-	static const uint64_t one = 1;
-	int fd;
-
-	if (peer >= hw->max_peers || vector >= hw->vectors)
-		return;
-	fd = __atomic_load_n(fd_slot(vd, peer, vector), __ATOMIC_ACQUIRE);
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* Counter saturated or peer gone: the receiver polls anyway. */
-	}
+	ivshmem2_efds_notify(hw, VDEV_DEV(hw)->fds, peer, vector);
 }
 
 static void
@@ -265,40 +259,21 @@ vdev_set_state(struct ivshmem2_hw *hw, uint32_t state)
 			vdev_notify(hw, i, IVSHMEM2_VECTOR_STATE);
 }
 
+/* Own vector @vector's eventfd (the same fd number for the process's lifetime). */
 static int
-vdev_rxq_intr_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h, uint16_t nb_rxq)
+vdev_vector_fd(struct ivshmem2_hw *hw, uint32_t vector)
 {
-	struct ivshmem2_vdev_dev *vd = VDEV_DEV(hw);
-	uint16_t q;
-
-	if (nb_rxq > RTE_MAX_RXTX_INTR_VEC_ID ||
-	    hw->vectors < IVSHMEM2_NET_VECTOR_RXQ_BASE + nb_rxq)
-		return -ENOTSUP;
-	for (q = 0; q < nb_rxq; q++) {
-		int fd = *fd_slot(vd, hw->id, IVSHMEM2_NET_VECTOR_RXQ_BASE + q);
-
-		if (fd < 0 || rte_intr_efds_index_set(h, q, fd) != 0)
-			return -EINVAL;
-	}
-	if (rte_intr_nb_efd_set(h, nb_rxq) != 0 || rte_intr_max_intr_set(h, nb_rxq + 1) != 0 ||
-	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
-	    rte_intr_fd_set(h, *fd_slot(vd, hw->id, IVSHMEM2_VECTOR_STATE)) != 0)
-		return -EINVAL;
-	if (rte_intr_vec_list_alloc(h, "intr_vec", nb_rxq) != 0)
-		return -ENOMEM;
-	for (q = 0; q < nb_rxq; q++)
-		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0)
-			return -EINVAL;
-	return 0;
+	return ivshmem2_efds_get(hw, VDEV_DEV(hw)->fds, hw->id, vector);
 }
 
-static void
-vdev_rxq_intr_teardown(struct ivshmem2_hw *hw __rte_unused, struct rte_intr_handle *h)
+static int
+vdev_export_fd(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
-	rte_intr_vec_list_free(h);
-	rte_intr_nb_efd_set(h, 0);
-	rte_intr_max_intr_set(h, 0);
+	struct ivshmem2_vdev_dev *vd = VDEV_DEV(hw);
+
+	if (peer == IVSHMEM2_EXPORT_SHM)
+		return vd->shm_fd;
+	return ivshmem2_efds_get(hw, vd->fds, peer, vector);
 }
 
 static void vdev_close(struct ivshmem2_hw *hw);
@@ -306,44 +281,12 @@ static void vdev_close(struct ivshmem2_hw *hw);
 static const struct ivshmem2_ops ivshmem2_vdev_ops = {
 	.notify = vdev_notify,
 	.set_state = vdev_set_state,
-	.rxq_intr_setup = vdev_rxq_intr_setup,
-	.rxq_intr_teardown = vdev_rxq_intr_teardown,
+	.vector_fd = vdev_vector_fd,
 	.close = vdev_close,
+	.export_fd = vdev_export_fd,
 };
 
 /* ---- mapping ---- */
-
-/* Map the group's memory at @base with per-region protections (MAP_FIXED). */
-static int
-map_regions(struct ivshmem2_vdev_dev *vd, int fd)
-{
-	struct ivshmem2_hw *hw = &vd->hw;
-	uint64_t st_end = RTE_ALIGN_CEIL((uint64_t)IVSHMEM2_STATE_TABLE_SIZE, hw->page_size);
-	uint64_t own = ivshmem2_layout_output_offset(&hw->shm, hw->id);
-	uint64_t own_end = own + hw->shm.output_section_size;
-	struct {
-		uint64_t off, len;
-		int prot;
-	} r[] = {
-		{ 0, st_end, PROT_READ | PROT_WRITE },	/* own state-table entry */
-		{ st_end, own - st_end, PROT_READ },	/* R/W section, lower peers */
-		{ own, own_end - own, PROT_READ | PROT_WRITE },
-		{ own_end, hw->shm.shm_size - own_end, PROT_READ },
-	};
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(r); i++) {
-		if (r[i].len == 0)
-			continue;
-		if (mmap(hw->base + r[i].off, r[i].len, r[i].prot, MAP_SHARED | MAP_FIXED, fd,
-			 (off_t)r[i].off) == MAP_FAILED) {
-			IVSHMEM2_LOG(ERR, "%s: mmap of shared memory failed: %s", vd->name,
-				     strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
-}
 
 static int
 shm_numa_node(void *addr)
@@ -512,7 +455,6 @@ vdev_connect_first(struct ivshmem2_vdev_dev *vd)
 {
 	struct ivshmem2_hw *hw = &vd->hw;
 	struct vdev_init in;
-	size_t i, nfds;
 	int s, ret;
 
 	s = connect_socket(vd, false);
@@ -533,24 +475,14 @@ vdev_connect_first(struct ivshmem2_vdev_dev *vd)
 	hw->net = in.net;
 	hw->page_size = in.page_size;
 
-	nfds = (size_t)hw->max_peers * hw->vectors;
-	vd->fds = malloc(nfds * sizeof(int));
-	hw->port_of_peer = malloc(hw->max_peers * sizeof(uint16_t));
-	if (vd->fds == NULL || hw->port_of_peer == NULL)
+	vd->fds = ivshmem2_efds_alloc(hw);
+	if (vd->fds == NULL || ivshmem2_hw_port_table_alloc(hw) != 0)
 		return -ENOMEM;
-	for (i = 0; i < nfds; i++)
-		vd->fds[i] = -1;
-	for (i = 0; i < hw->max_peers; i++)
-		hw->port_of_peer[i] = IVSHMEM2_PORT_NONE;
 
-	/* Reserve the range once; regions are mapped into it with MAP_FIXED. */
-	hw->base = mmap(NULL, hw->shm.shm_size, PROT_NONE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (hw->base == MAP_FAILED) {
-		hw->base = NULL;
-		return -ENOMEM;
-	}
-	ret = map_regions(vd, vd->shm_fd);
+	/* Reserve the range once: a reconnection maps the new memory over it. */
+	ret = ivshmem2_shm_reserve(hw, NULL, vd->name);
+	if (ret == 0)
+		ret = ivshmem2_shm_map(hw, vd->shm_fd, true, vd->name);
 	if (ret != 0)
 		return ret;
 	ret = receive_join(vd);
@@ -644,6 +576,21 @@ vdev_try_reconnect(struct ivshmem2_vdev_dev *vd)
 	for (i = 0; i < hw->max_peers * hw->vectors; i++)
 		if (vd->fds[i] >= 0)
 			fd_slot_set(&vd->fds[i], dup(vd->dummy_efd));
+	if (in.msg.id != hw->id) {
+		/*
+		 * Another ID this time: our vectors keep their fd numbers, which
+		 * the rx queues' interrupt handles (and the application's epoll
+		 * set) hold. All are parked on the dummy now: swap the two rows.
+		 */
+		for (i = 0; i < hw->vectors; i++) {
+			int *mine = fd_slot(vd, hw->id, i);
+			int *theirs = fd_slot(vd, in.msg.id, i);
+			int fd = *mine;
+
+			*mine = *theirs;
+			*theirs = fd;
+		}
+	}
 	hw->id = in.msg.id;
 	for (i = 0; i < hw->max_peers; i++) {
 		uint16_t pid = hw->port_of_peer[i];
@@ -658,7 +605,7 @@ vdev_try_reconnect(struct ivshmem2_vdev_dev *vd)
 			hw->port_of_peer[p->remote] = pid;
 		}
 	}
-	if (map_regions(vd, in.shm_fd) != 0) {
+	if (ivshmem2_shm_map(hw, in.shm_fd, true, vd->name) != 0) {
 		rte_spinlock_unlock(&hw->lock);
 		close(in.shm_fd);
 		close(s);
@@ -700,6 +647,8 @@ vdev_try_reconnect(struct ivshmem2_vdev_dev *vd)
 	hw->reconnects++;
 	ivshmem2_hw_reinit_locked(hw);
 	rte_spinlock_unlock(&hw->lock);
+	/* New eventfds under the rx queues' fd numbers: back into the app's epoll. */
+	ivshmem2_hw_rxq_intr_rearm(hw);
 	if (register_intr(vd) != 0)
 		IVSHMEM2_LOG(ERR, "%s: cannot register interrupt callbacks", vd->name);
 	IVSHMEM2_LOG(NOTICE, "%s: reconnected to the server as peer %u", vd->name, hw->id);
@@ -751,7 +700,7 @@ vdev_alarm_cb(void *arg)
 	if (vd->sock < 0)
 		vdev_try_reconnect(vd);
 	else
-		ivshmem2_hw_link_check(&vd->hw);
+		ivshmem2_hw_tick(&vd->hw);
 	rte_eal_alarm_set(IVSHMEM2_VDEV_POLL_US, vdev_alarm_cb, vd);
 }
 
@@ -759,7 +708,6 @@ static void
 vdev_close(struct ivshmem2_hw *hw)
 {
 	struct ivshmem2_vdev_dev *vd = VDEV_DEV(hw);
-	size_t i;
 
 	vd->closing = true;
 	rte_eal_alarm_cancel(vdev_alarm_cb, vd);
@@ -773,19 +721,14 @@ vdev_close(struct ivshmem2_hw *hw)
 				 __ATOMIC_SEQ_CST);
 	if (hw->extmem_registered)
 		rte_extmem_unregister(hw->base, hw->shm.shm_size);
-	if (hw->base != NULL)
-		munmap(hw->base, hw->shm.shm_size);
-	if (vd->fds != NULL)
-		for (i = 0; i < (size_t)hw->max_peers * hw->vectors; i++)
-			if (vd->fds[i] >= 0)
-				close(vd->fds[i]);
+	ivshmem2_shm_unmap(hw);
+	ivshmem2_efds_free(hw, vd->fds);
 	if (vd->shm_fd >= 0)
 		close(vd->shm_fd);
 	if (vd->dummy_efd >= 0)
 		close(vd->dummy_efd);
 	rte_intr_instance_free(vd->sock_intr);
 	rte_intr_instance_free(vd->state_intr);
-	free(vd->fds);
 	free(hw->port_of_peer);
 	free(vd);
 }
@@ -831,42 +774,10 @@ vdev_dev_alloc(const char *name)
 	return vd;
 }
 
-static int
-create_port(struct rte_vdev_device *vdev, struct ivshmem2_vdev_dev *vd, uint32_t remote,
-	    bool auto_remote, bool first, const struct ivshmem2_args *args)
+static struct rte_eth_dev *
+vdev_alloc_first(struct rte_device *device, size_t private_size)
 {
-	char name[RTE_ETH_NAME_MAX_LEN];
-	struct rte_eth_dev *dev;
-	int ret;
-
-	if (first) {
-		dev = rte_eth_vdev_allocate(vdev, sizeof(struct ivshmem2_port));
-	} else {
-		snprintf(name, sizeof(name), "%s_p%u", rte_vdev_device_name(vdev), remote);
-		dev = rte_eth_dev_allocate(name);
-		if (dev != NULL) {
-			dev->data->dev_private = rte_zmalloc_socket(name,
-					sizeof(struct ivshmem2_port), RTE_CACHE_LINE_SIZE,
-					vdev->device.numa_node);
-			if (dev->data->dev_private == NULL) {
-				rte_eth_dev_release_port(dev);
-				dev = NULL;
-			} else {
-				dev->device = &vdev->device;
-			}
-		}
-	}
-	if (dev == NULL)
-		return -ENOMEM;
-	ret = ivshmem2_eth_dev_init(dev, &vd->hw, remote, auto_remote, args);
-	if (ret != 0) {
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return ret;
-	}
-	rte_eth_dev_probing_finish(dev);
-	IVSHMEM2_LOG(INFO, "%s: port %u towards peer %u", vd->name, dev->data->port_id, remote);
-	return 0;
+	return rte_eth_vdev_allocate(RTE_DEV_TO_VDEV(device), private_size);
 }
 
 static int
@@ -876,14 +787,10 @@ ivshmem2_vdev_probe(struct rte_vdev_device *vdev)
 	struct rte_kvargs *kvlist = NULL;
 	struct ivshmem2_vdev_dev *vd;
 	struct ivshmem2_args args;
-	uint32_t r;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		IVSHMEM2_LOG(ERR, "%s: secondary processes are not supported by net_ivshmem2",
-			     name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return ivshmem2_mp_attach_secondary(vdev);
 	vd = vdev_dev_alloc(name);
 	if (vd == NULL)
 		return -ENOMEM;
@@ -912,31 +819,13 @@ ivshmem2_vdev_probe(struct rte_vdev_device *vdev)
 	if (ret != 0)
 		goto err;
 
-	if (args.peer != ETH_IVSHMEM2_PEER_AUTO) {
-		if ((uint32_t)args.peer >= vd->hw.max_peers || (uint32_t)args.peer == vd->hw.id) {
-			IVSHMEM2_LOG(ERR, "%s: %s=%d: must be another peer's ID 0..%u (we are %u)",
-				     name, ETH_IVSHMEM2_PEER_ARG, args.peer,
-				     vd->hw.max_peers - 1, vd->hw.id);
-			ret = -EINVAL;
-			goto err;
-		}
-		ret = create_port(vdev, vd, (uint32_t)args.peer, false, true, &args);
-	} else {
-		bool first = true;
-
-		for (r = 0; r < vd->hw.max_peers && ret == 0; r++) {
-			if (r == vd->hw.id)
-				continue;
-			ret = create_port(vdev, vd, r, vd->hw.max_peers == 2, first, &args);
-			first = false;
-			/* Later ports get their own random MACs unless one was given. */
-		}
-	}
+	ret = ivshmem2_hw_create_ports(&vd->hw, &vdev->device, vdev_alloc_first, &args);
 	rte_kvargs_free(kvlist);
 	kvlist = NULL;
 	if (ret != 0 && vd->hw.nb_ports == 0)
 		goto err;
 	rte_eal_alarm_set(IVSHMEM2_VDEV_POLL_US, vdev_alarm_cb, vd);
+	ivshmem2_mp_primary_init();
 	return ret;
 err:
 	rte_kvargs_free(kvlist);
@@ -948,19 +837,7 @@ err:
 static int
 ivshmem2_vdev_remove(struct rte_vdev_device *vdev)
 {
-	uint16_t pid;
-	int ret = 0;
-
-	/* Every port created for this vdev (one per remote peer). */
-	RTE_ETH_FOREACH_DEV_OF(pid, &vdev->device) {
-		struct rte_eth_dev *dev = &rte_eth_devices[pid];
-
-		if (rte_eth_dev_close(pid) != 0)
-			ret = -EIO;
-		else if (dev->state != RTE_ETH_DEV_UNUSED)
-			rte_eth_dev_release_port(dev);
-	}
-	return ret;
+	return ivshmem2_hw_remove(&vdev->device);
 }
 
 static struct rte_vdev_driver ivshmem2_vdev_drv = {
