@@ -8,6 +8,9 @@
 #   iv2_bind BDF DRIVER      hand BDF to vfio-pci or uio_pci_generic
 #   iv2_stage_pmd [SO]       copy the PMD to a non-world-writable path, print it
 #                            (EAL's -d refuses plugins below /tmp and the like)
+#   iv2_testpmd_for S ARGS   dpdk-testpmd ARGS (not interactive) forwarding for S
+#                            seconds after its start-up, then SIGINT; prints its
+#                            output when it ended and returns its exit status
 
 iv2_bdf() {
 	local n=${1:-0} dev
@@ -39,4 +42,22 @@ iv2_stage_pmd() {
 	install -D -m 0644 "$src" "/opt/ivshmem2/$(basename "$src")" || return 1
 	chmod 0755 /opt /opt/ivshmem2
 	echo "/opt/ivshmem2/$(basename "$src")"
+}
+
+# testpmd's start-up (EAL, ~128 PMDs over 9p, link check) takes 5-20 s under
+# TCG, so a plain "timeout S dpdk-testpmd" may leave no time to forward.
+iv2_testpmd_for() {
+	local secs=$1 out=/run/iv2-testpmd.$$.out pid rc=0
+	shift
+	stdbuf -oL dpdk-testpmd "$@" >"$out" &
+	pid=$!
+	while ! grep -q "start packet forwarding" "$out" && kill -0 $pid 2>/dev/null; do
+		sleep 0.2
+	done
+	kill -0 $pid 2>/dev/null && sleep "$secs"
+	kill -INT $pid 2>/dev/null || true
+	wait $pid || rc=$?
+	cat "$out"
+	rm -f "$out"
+	return $rc
 }

@@ -294,14 +294,15 @@ def wait_all(guests: Sequence[Guest], timeout: float) -> None:
         time.sleep(0.2)
 
 
-def run_guests(commands: Sequence[str], results_dir, *, timeout: float = DEFAULT_TIMEOUT,
-               config: Optional[GuestConfig] = None, configs: Optional[Sequence[GuestConfig]] = None,
-               qemu: Optional[str] = None, accel: Optional[str] = None,
-               names: Optional[Sequence[str]] = None, stagger: float = 0.5) -> List[GuestResult]:
-    """Boot one guest per command, wait for all, return their results in order.
+def start_guests(commands: Sequence[str], results_dir, *,
+                 config: Optional[GuestConfig] = None,
+                 configs: Optional[Sequence[GuestConfig]] = None, qemu: Optional[str] = None,
+                 accel: Optional[str] = None, names: Optional[Sequence[str]] = None,
+                 stagger: float = 0.5) -> List[Guest]:
+    """Boot one guest per command and return at once (see run_guests).
 
-    Guests start in order (the first one to reach an ivshmem2 server gets
-    the lowest free ID) and are always stopped before this returns.
+    The caller must end them with finish_guests() (or Guest.stop()), also
+    when something fails in between: host-side steps can run meanwhile.
     """
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -319,11 +320,41 @@ def run_guests(commands: Sequence[str], results_dir, *, timeout: float = DEFAULT
             g.start(i, len(guests))
             if stagger and i + 1 < len(guests):
                 time.sleep(stagger)
+    except BaseException:
+        stop_guests(guests)
+        raise
+    return guests
+
+
+def stop_guests(guests: Sequence[Guest]) -> None:
+    """Stop every guest still running; safe to call more than once."""
+    for g in guests:
+        if g.proc is not None:
+            g.stop()
+
+
+def finish_guests(guests: Sequence[Guest], timeout: float = DEFAULT_TIMEOUT
+                  ) -> List[GuestResult]:
+    """Wait for the guests to power off (stopping them at the deadline)."""
+    try:
         wait_all(guests, timeout)
     finally:
-        for g in guests:
-            g.stop()
+        stop_guests(guests)
     return [g.result() for g in guests]
+
+
+def run_guests(commands: Sequence[str], results_dir, *, timeout: float = DEFAULT_TIMEOUT,
+               config: Optional[GuestConfig] = None, configs: Optional[Sequence[GuestConfig]] = None,
+               qemu: Optional[str] = None, accel: Optional[str] = None,
+               names: Optional[Sequence[str]] = None, stagger: float = 0.5) -> List[GuestResult]:
+    """Boot one guest per command, wait for all, return their results in order.
+
+    Guests start in order (the first one to reach an ivshmem2 server gets
+    the lowest free ID) and are always stopped before this returns.
+    """
+    guests = start_guests(commands, results_dir, config=config, configs=configs, qemu=qemu,
+                          accel=accel, names=names, stagger=stagger)
+    return finish_guests(guests, timeout)
 
 
 def run_guest(command: str, results_dir, **kwargs) -> GuestResult:

@@ -41,3 +41,33 @@ def ivshmem2_server(short_tmp, tmp_path):
     for srv in servers:
         srv.__exit__(None, None, None)
 
+
+
+@pytest.fixture
+def background_guests():
+    """Start guests without waiting (harness.start_guests); call it like
+    start_guests. Every guest is stopped at teardown, also on failure."""
+    started = []
+
+    def start(*args, **kwargs):
+        guests = harness.start_guests(*args, **kwargs)
+        started.extend(guests)
+        return guests
+
+    yield start
+    harness.stop_guests(started)
+
+
+@pytest.fixture
+def host_node():
+    """A DTS SutNode (dts/framework) for host processes next to the guests:
+    TestPmdShell, Pktcheck. Everything it started is killed at teardown."""
+    dts = str(REPO / "dts")
+    if dts not in sys.path:
+        sys.path.insert(0, dts)
+    from framework import config as dts_config
+    from framework.node import SutNode
+
+    node = SutNode(dts_config.load().node)
+    yield node
+    node.close()
