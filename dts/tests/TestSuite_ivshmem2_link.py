@@ -152,3 +152,54 @@ class TestIvshmem2Link(Ivshmem2Suite):
             server_reconnects == 1.
         """
         self._server_restart(signal.SIGKILL)
+
+    @func_test
+    def test_port_stop_delivers_frames_sent(self) -> None:
+        """Stopping the sending port loses none of the frames it reported sent.
+
+        Steps:
+            B sends to A (txonly -> rxonly) for 2 s; B stops forwarding and
+            then its port while A keeps polling.
+        Verify:
+            A received exactly B's TX-packets (B's stop waited for A to take
+            the frames still in the ring), and B did not report frames left.
+        """
+        a, b = self._receiver_and_sender()
+        time.sleep(2)
+        b.stop_forwarding()
+        mark = b.mark()
+        b.port_stop(0)
+        sent = b.show_port_stats(0).tx_packets
+        a.wait_link(0, False, timeout=10)
+        a.stop_forwarding()
+        got = a.show_port_stats(0).rx_packets
+        self.verify(sent > 0 and got == sent, f"B sent {sent} frames, A received {got}")
+        self.verify("not taken by the peer" not in b.output()[mark:],
+                    f"B reported frames left at stop: {b.output()[mark:][-500:]}")
+
+    @func_test
+    def test_port_stop_reports_frames_not_taken(self) -> None:
+        """A port stopped while its peer does not poll says what it leaves behind.
+
+        Steps:
+            A's port is up but A does not forward; B sends (txonly) until
+            its ring to A is full, then stops forwarding and its port.
+        Verify:
+            B's stop reports the frames A did not take, exactly B's
+            TX-packets (A received none), and returns despite the idle peer.
+        """
+        a = self.peer(0, "receiver")
+        b = self.peer(1, "sender")
+        a.wait_link(0, True, timeout=20)
+        b.set_forward_mode("txonly")
+        b.start_forwarding()
+        time.sleep(1)
+        b.stop_forwarding()
+        mark = b.mark()
+        b.port_stop(0)
+        sent = b.show_port_stats(0).tx_packets
+        m = b.wait_output(r"stopped with (\d+) frames on tx queue 0 not taken by the peer",
+                          timeout=10, since=mark)
+        self.verify(sent > 0 and int(m.group(1)) == sent,
+                    f"B sent {sent} frames and reported {m.group(1)} left")
+        self.verify(a.show_port_stats(0).rx_packets == 0, "A received frames without polling")

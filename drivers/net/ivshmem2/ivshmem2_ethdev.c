@@ -31,6 +31,9 @@ RTE_LOG_REGISTER_DEFAULT(ivshmem2_logtype, NOTICE);
 /* Rejected descriptors from one peer session before its link is taken down. */
 #define IVSHMEM2_REJECT_LIMIT		64
 
+/* How long dev_stop gives a live peer to take the frames already sent. */
+#define IVSHMEM2_STOP_DRAIN_MS		200
+
 /* Ethernet header + one VLAN tag: the frame/MTU overhead we account for. */
 #define IVSHMEM2_FRAME_OVERHEAD		(RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
 #define IVSHMEM2_MAX_MTU		(IVSHMEM2_NET_MAX_FRAME - IVSHMEM2_FRAME_OVERHEAD)
@@ -535,6 +538,33 @@ ivshmem2_dev_start(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * Frames accepted by tx_burst are counted as sent: give the peer a moment
+ * to consume them before the link goes down and it discards the rest.
+ * The application no longer bursts on a port it stops, so the queues are ours.
+ */
+static void
+ivshmem2_tx_drain(struct rte_eth_dev *dev)
+{
+	uint64_t deadline = rte_get_timer_cycles() +
+			    rte_get_timer_hz() / 1000 * IVSHMEM2_STOP_DRAIN_MS;
+	uint32_t left = 0;
+	uint16_t q;
+
+	for (q = 0; q < dev->data->nb_tx_queues; q++) {
+		const struct ivshmem2_txq *txq = dev->data->tx_queues[q];
+
+		if (txq == NULL)
+			continue;
+		while ((left = ivshmem2_txq_pending(txq)) != 0 &&
+		       rte_get_timer_cycles() < deadline)
+			rte_delay_us_sleep(100);
+		if (left != 0)
+			IVSHMEM2_LOG(NOTICE, "port %u: stopped with %u frames on tx queue %u "
+				     "not taken by the peer", dev->data->port_id, left, q);
+	}
+}
+
 static int
 ivshmem2_dev_stop(struct rte_eth_dev *dev)
 {
@@ -542,6 +572,7 @@ ivshmem2_dev_stop(struct rte_eth_dev *dev)
 	struct ivshmem2_port *p = port_priv(dev);
 	uint16_t q;
 
+	ivshmem2_tx_drain(dev);
 	rte_spinlock_lock(&hw->lock);
 	p->started = false;
 	p->session = 0;

@@ -509,6 +509,17 @@ ivshmem2_rxq_pending(struct ivshmem2_rxq *q)
 	return total;
 }
 
+uint32_t
+ivshmem2_txq_pending(const struct ivshmem2_txq *q)
+{
+	uint32_t used;
+
+	if (q->gen != __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE) || !ivshmem2_gen_up(q->gen))
+		return 0;
+	used = q->tail - __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
+	return used <= q->ring_size ? used : 0;	/* a broken head: nothing to wait for */
+}
+
 bool
 ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable)
 {

@@ -117,6 +117,9 @@ uint16_t ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts
 /** Entries waiting in an rx queue (rx_queue_count). */
 uint32_t ivshmem2_rxq_pending(struct ivshmem2_rxq *q);
 
+/** Entries sent on @q that the peer has not consumed yet (0 while the link is down). */
+uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);
+
 /**
  * Ask the peer for doorbells on @q (vector q->vector) or stop asking.
  * When enabling, returns true if data is already waiting (caller self-kicks).
