@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from contextlib import contextmanager
 from typing import Callable, Iterator, List
 
@@ -47,3 +49,15 @@ def started(make: Callable, stop: Callable) -> Iterator[Starter]:
         yield starter
     finally:
         starter.stop_all()
+
+
+def interrupt_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Stop a DPDK app as a user would (SIGINT: ports closed), SIGKILL if it hangs."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

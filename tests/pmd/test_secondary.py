@@ -10,7 +10,6 @@ of A (same --file-prefix, --proc-type=secondary).
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 import ivshmem2_paths
 from ivshmem2_server import Server
+from started import interrupt_process
 
 TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 PROC_INFO = "/usr/bin/dpdk-proc-info"
@@ -50,13 +50,7 @@ def env(tmp_path):
     state["tmp"] = tmp_path
     yield state
     for p in reversed(state["procs"]):
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        interrupt_process(p)
     srv.cleanup()
     for prefix in state["prefixes"]:
         shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
