@@ -6,7 +6,7 @@
 # the DTS suites. Stock dpdk-testpmd is not instrumented, so the sanitizer
 # runtimes are preloaded into every process the tests start; any report
 # fails the process that hit it, and so the test.
-# Extra arguments go to pytest, e.g.  scripts/test-sanitizers.sh tests/pmd
+# Extra arguments go to pytest, e.g.  scripts/test-sanitizers.sh -x tests/pmd
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,5 +21,10 @@ ubsan=$(gcc -print-file-name=libubsan.so)
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87:suppressions=$repo/scripts/sanitizers/ubsan.supp
 
-[ $# -gt 0 ] || set -- tests/server tests/pmd dts
+# Only options given (e.g. -q, -x): still the instrumented suites, not all of tests/.
+paths=no
+for arg in "$@"; do
+	case $arg in -*) ;; *) paths=yes ;; esac
+done
+[ $paths = yes ] || set -- "$@" tests/server tests/pmd dts
 LD_PRELOAD="$asan $ubsan" exec /usr/bin/python3 -m pytest -p no:cacheprovider "$@"
