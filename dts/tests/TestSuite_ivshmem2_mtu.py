@@ -79,6 +79,6 @@ class TestIvshmem2Mtu(Ivshmem2Suite):
         b = Pktcheck(self.sut_node, [self.group.vdev()],
                      ["--mode", "tx", "--seg-size", "1000", *args], slot=1, name="j-pc-b")
         ra, rb = a.wait(180), b.wait(180)
-        self.verify(rb.ok, f"sender: {rb.errors}\n{rb.summary()}")
+        self.verify(rb.ok, f"sender: {rb.errors}\n{rb.summary()}\nreceiver:\n{ra.summary()}")
         self.verify(ra.ok and ra.data["rx"]["data_frames"] == 50000,
                     f"receiver: {ra.errors}\n{ra.summary()}")

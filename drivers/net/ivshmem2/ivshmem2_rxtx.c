@@ -123,8 +123,16 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 	uint32_t t = *tail, room = 0, seg_off = 0;
 	uint8_t *dst = NULL;
 
-	if (need > *free)
-		return -1;
+	if (need > *free) {
+		/*
+		 * tx_burst refreshes @free only when it is below the packet
+		 * count; a frame of several slots may need more than that.
+		 */
+		*free = ivshmem2_ring_free(t, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+					   q->ring_size);
+		if (need > *free)
+			return -1;
+	}
 	for (; m != NULL; m = m->next) {
 		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t left = m->data_len;
