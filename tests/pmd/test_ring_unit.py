@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""C unit tests of the PMD's ring module (layout, index arithmetic, hostile descriptors)."""
+"""C unit tests of the PMD's ring module (layout, index arithmetic, hostile descriptors)
+and of tx_burst against a consumer the test plays."""
 
+import os
 import re
+import shutil
 import subprocess
 
 
@@ -13,3 +16,18 @@ def test_ring_module_unit(paths):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     m = re.search(r"(\d+) checks, 0 failures", proc.stdout)
     assert m and int(m.group(1)) > 300, proc.stdout
+
+
+def test_tx_burst_against_scripted_consumer(paths):
+    """tx_burst on a private ring whose consumer index the test sets (ivshmem2_tx_test.c)."""
+    binary = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_tx_test"
+    assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
+    prefix = f"iv2txt{os.getpid()}"
+    try:
+        proc = subprocess.run([str(binary), "--no-huge", "-m", "64", "--no-pci", "-l", "0",
+                               "--file-prefix", prefix],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS: 0 failure(s)" in proc.stdout, proc.stdout
