@@ -114,6 +114,21 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	return true;
 }
 
+/*
+ * True if @need entries fit. @free is what is known free without looking at
+ * the peer; only when that is not enough is the consumer's index read (a
+ * shared line) and @free refreshed.
+ */
+static inline bool
+tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
+{
+	if (likely(*free >= need))
+		return true;
+	*free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+				   q->ring_size);
+	return *free >= need;
+}
+
 /* Copy a multi-segment or large mbuf into a chain of slots. */
 static int
 tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
@@ -123,16 +138,8 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 	uint32_t t = *tail, room = 0, seg_off = 0;
 	uint8_t *dst = NULL;
 
-	if (need > *free) {
-		/*
-		 * tx_burst refreshes @free only when it is below the packet
-		 * count; a frame of several slots may need more than that.
-		 */
-		*free = ivshmem2_ring_free(t, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-					   q->ring_size);
-		if (need > *free)
-			return -1;
-	}
+	if (!tx_room(q, t, free, need))
+		return -1;
 	for (; m != NULL; m = m->next) {
 		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint32_t left = m->data_len;
@@ -166,19 +173,24 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 }
 
 /*
- * Own every line a frame will fill before the copy: the consumer's core read
- * them last, and one ownership request at a time costs a cross-core round
- * trip per line.
+ * Request the lines of a slot after its first (that one is prefetched
+ * further ahead) up to @len bytes, clamped to the slot. At 1518 B the copies
+ * are bound by lines moving between the cores: the producer must take back
+ * lines the consumer read last, the consumer reads lines the producer just
+ * wrote. One miss at a time costs a cross-core round trip per line.
  */
-static inline void
-tx_prefetch_slot(const struct ivshmem2_txq *q, uint32_t idx, uint32_t len)
+static __rte_always_inline void
+slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
 {
-	uint8_t *slot = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, idx);
 	uint32_t off;
 
 	len = RTE_MIN(len, IVSHMEM2_NET_SLOT_SIZE);
-	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0_write(slot + off);
+	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE) {
+		if (for_write)
+			rte_prefetch0_write(slot + off);
+		else
+			rte_prefetch0(slot + off);
+	}
 }
 
 uint16_t
@@ -197,11 +209,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	tail = q->tail;
 	free = q->free;
 	mask = q->ring.mask;
-	if (free < nb_pkts) {
-		/* Looks full: only now read the consumer's index. */
-		free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head,
-								__ATOMIC_ACQUIRE), q->ring_size);
-	}
+	tx_room(q, tail, &free, nb_pkts);	/* short: the loop stops where it is full */
 	/* Ask for ownership of slot lines a few packets ahead so the RFOs overlap. */
 	for (i = 0; i < RTE_MIN(free, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); i++)
 		rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask, tail + i));
@@ -217,8 +225,9 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (unlikely(free == 0))
 				break;
 			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD)
-				tx_prefetch_slot(q, tail + IVSHMEM2_TX_FILL_AHEAD,
-						 pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len);
+				slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots, mask,
+								       tail + IVSHMEM2_TX_FILL_AHEAD),
+						    pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len, true);
 			rte_memcpy(ivshmem2_ring_slot(q->ring.slots, mask, tail),
 				   rte_pktmbuf_mtod(m, const void *), len);
 			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, false);
@@ -262,23 +271,6 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 out:
 	rte_pktmbuf_free_bulk(pkts, i);
 	return i;
-}
-
-/*
- * Ask for every line of the frame slot @idx holds. Large frames are read
- * from lines the producer's core just wrote; one miss at a time costs a
- * cross-core transfer per line. The length is a hint only (clamped).
- */
-static inline void
-rx_prefetch_slot(const struct ivshmem2_rxq_src *s, uint32_t idx)
-{
-	const uint8_t *slot = ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, idx);
-	uint32_t len = __atomic_load_n(&s->ring.desc[idx & s->ring.mask].len, __ATOMIC_RELAXED);
-	uint32_t off;
-
-	len = RTE_MIN(len, IVSHMEM2_NET_SLOT_SIZE);
-	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0(slot + off);
 }
 
 /* Copy a chain of slots into @m, adding segments from the pool when it overflows. */
@@ -471,8 +463,15 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				q->mbuf_initializer;
 			m->ol_flags = 0;
 			m->packet_type = 0;
-			if (avail > f.nb_slots)
-				rx_prefetch_slot(s, rd + f.nb_slots);
+			if (avail > f.nb_slots) {
+				uint32_t next = rd + f.nb_slots;
+				/* The peer's word, used as a prefetch length only. */
+				uint16_t next_len = __atomic_load_n(&s->ring.desc[next & s->ring.mask].len,
+								    __ATOMIC_RELAXED);
+
+				slot_prefetch_lines(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
+									  next), next_len, false);
+			}
 			if (likely(f.nb_slots == 1 && f.len <= q->data_room)) {
 				rte_memcpy(rte_pktmbuf_mtod(m, void *),
 					   ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd),
