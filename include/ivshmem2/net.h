@@ -28,6 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regs.h"
+#include "shmem.h"
+
 #define IVSHMEM2_NET_PROTOCOL		0x4932u	/* user-defined range, "I2" */
 #define IVSHMEM2_NET_MAGIC		0x544e3249u	/* "I2NT" little-endian */
 #define IVSHMEM2_NET_LAYOUT_VERSION	1u
@@ -48,14 +51,15 @@
 	((IVSHMEM2_NET_MAX_FRAME + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE)
 #define IVSHMEM2_NET_HEADER_ALIGN	4096u
 
-/* Values of a peer's state-table entry (0 = reset/gone, set by the server). */
-#define IVSHMEM2_NET_STATE_RESET	0u
+/*
+ * Values of a peer's state-table entry beyond IVSHMEM2_STATE_RESET (shmem.h:
+ * 0, gone or reset, written by the server and the device).
+ */
 #define IVSHMEM2_NET_STATE_INIT		1u	/* section being initialised */
 #define IVSHMEM2_NET_STATE_READY	2u	/* section valid, no port started */
 #define IVSHMEM2_NET_STATE_RUN		3u	/* section valid, a port started */
 
-/* Interrupt vectors: 0 = state/handshake change, 1.. = rx queue wake-ups. */
-#define IVSHMEM2_NET_VECTOR_STATE	0u
+/* Interrupt vectors: IVSHMEM2_VECTOR_STATE (regs.h) = state/handshake change, 1.. = rx queues. */
 #define IVSHMEM2_NET_VECTOR_RXQ_BASE	1u
 
 /*

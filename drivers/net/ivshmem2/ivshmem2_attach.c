@@ -42,7 +42,7 @@ ivshmem2_hw_rxq_intr_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h, ui
 	if (rte_intr_nb_efd_set(h, nb_rxq) != 0 || rte_intr_max_intr_set(h, nb_rxq + 1) != 0 ||
 	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
 	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
-	    rte_intr_fd_set(h, ops->vector_fd(hw, IVSHMEM2_NET_VECTOR_STATE)) != 0)
+	    rte_intr_fd_set(h, ops->vector_fd(hw, IVSHMEM2_VECTOR_STATE)) != 0)
 		return -EINVAL;
 	if (rte_intr_vec_list_alloc(h, "intr_vec", nb_rxq) != 0)
 		return -ENOMEM;

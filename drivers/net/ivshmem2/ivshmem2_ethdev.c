@@ -172,7 +172,7 @@ publish_channel(struct rte_eth_dev *dev)
 		__atomic_store_n(&c->ack, 0, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&c->session, p->session, __ATOMIC_RELEASE);
-	IVSHMEM2_OPS(hw)->notify(hw, p->remote, IVSHMEM2_NET_VECTOR_STATE);
+	IVSHMEM2_OPS(hw)->notify(hw, p->remote, IVSHMEM2_VECTOR_STATE);
 }
 
 uint32_t
@@ -329,7 +329,7 @@ port_link_check_locked(struct rte_eth_dev *dev)
 				/* New peer session: the old pairing (if any) ends here. */
 				accept_peer_session(dev);
 				__atomic_store_n(&mine->ack, pc.session, __ATOMIC_RELEASE);
-				IVSHMEM2_OPS(hw)->notify(hw, p->remote, IVSHMEM2_NET_VECTOR_STATE);
+				IVSHMEM2_OPS(hw)->notify(hw, p->remote, IVSHMEM2_VECTOR_STATE);
 			}
 			up = pc.ack == p->session && !p->peer_dead && !p->peer_bad;
 		}
@@ -407,7 +407,7 @@ port_liveness_locked(struct rte_eth_dev *dev, uint64_t now, uint64_t timeout)
 	uint32_t beat;
 
 	if (!p->started || !remote_valid(hw, p->remote) ||
-	    ivshmem2_hw_peer_state(hw, p->remote) == IVSHMEM2_NET_STATE_RESET ||
+	    ivshmem2_hw_peer_state(hw, p->remote) == IVSHMEM2_STATE_RESET ||
 	    !ivshmem2_ring_peer_heartbeat(ivshmem2_hw_section(hw, p->remote), &beat)) {
 		/* Gone, or liveness unknown (older peer): the state table decides. */
 		p->peer_dead = false;

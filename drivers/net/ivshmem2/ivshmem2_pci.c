@@ -191,7 +191,7 @@ pci_close(struct ivshmem2_hw *hw)
 	rte_eal_alarm_cancel(pci_alarm_cb, pd);
 	if (pd->regs != NULL) {
 		rte_write32(0, pd->regs + IVSHMEM2_REG_INT_CONTROL);
-		rte_write32(IVSHMEM2_NET_STATE_RESET, pd->regs + IVSHMEM2_REG_STATE);
+		rte_write32(IVSHMEM2_STATE_RESET, pd->regs + IVSHMEM2_REG_STATE);
 	}
 	if (pd->msix) {
 		rte_intr_disable(h);
@@ -353,7 +353,7 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	 * RUN and its section as it was: say "gone" first, so that peers end
 	 * that pairing before the section is re-initialised for a new handshake.
 	 */
-	pci_set_state(hw, IVSHMEM2_NET_STATE_RESET);
+	pci_set_state(hw, IVSHMEM2_STATE_RESET);
 	ivshmem2_ring_section_init(ivshmem2_hw_section(hw, hw->id), &hw->net, hw->id);
 	hw->connected = true;
 	pci_setup_intr(pd);

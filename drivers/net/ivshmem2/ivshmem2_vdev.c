@@ -717,7 +717,7 @@ vdev_close(struct ivshmem2_hw *hw)
 	}
 	rte_intr_callback_unregister_sync(vd->state_intr, vdev_state_cb, vd);
 	if (hw->base != NULL && hw->connected)
-		__atomic_store_n(&((uint32_t *)hw->base)[hw->id], IVSHMEM2_NET_STATE_RESET,
+		__atomic_store_n(&((uint32_t *)hw->base)[hw->id], IVSHMEM2_STATE_RESET,
 				 __ATOMIC_SEQ_CST);
 	if (hw->extmem_registered)
 		rte_extmem_unregister(hw->base, hw->shm.shm_size);
