@@ -156,7 +156,7 @@ ivshmem2_msg_init_check(const struct ivshmem2_msg_init *m, size_t len, uint32_t 
 	return IVSHMEM2_MSG_INIT_OK;
 }
 
-/* A sentence for the log, without the values (callers print those). */
+/* A phrase for the log, without the values (callers print those). */
 static inline const char *
 ivshmem2_msg_init_strerror(enum ivshmem2_msg_init_error e)
 {
@@ -164,25 +164,25 @@ ivshmem2_msg_init_strerror(enum ivshmem2_msg_init_error e)
 	case IVSHMEM2_MSG_INIT_OK:
 		return "valid INIT";
 	case IVSHMEM2_MSG_INIT_NO_HEADER:
-		return "message shorter than a header";
+		return "shorter than a message header";
 	case IVSHMEM2_MSG_INIT_NOT_INIT:
-		return "first message from the server is not INIT";
+		return "not an INIT message";
 	case IVSHMEM2_MSG_INIT_LEN_MISMATCH:
 		return "header length differs from the received length";
 	case IVSHMEM2_MSG_INIT_TOO_SHORT:
-		return "INIT message too short";
+		return "too short for INIT";
 	case IVSHMEM2_MSG_INIT_TOO_LONG:
-		return "INIT message longer than the protocol allows";
+		return "longer than any message may be";
 	case IVSHMEM2_MSG_INIT_NO_COMPAT_VERSION:
-		return "server names no compatible protocol version";
+		return "compatible_version is 0";
 	case IVSHMEM2_MSG_INIT_SERVER_TOO_OLD:
-		return "server protocol version is older than ours";
+		return "the server's protocol version is older than ours";
 	case IVSHMEM2_MSG_INIT_SERVER_TOO_NEW:
-		return "server no longer serves our protocol version";
+		return "the server no longer serves our protocol version";
 	case IVSHMEM2_MSG_INIT_BAD_MAX_PEERS:
-		return "peer count out of range";
+		return "max_peers out of range";
 	case IVSHMEM2_MSG_INIT_BAD_ID:
-		return "peer ID not below the peer count";
+		return "peer ID not below max_peers";
 	case IVSHMEM2_MSG_INIT_BAD_VECTORS:
 		return "vector count out of range";
 	case IVSHMEM2_MSG_INIT_BAD_PROTOCOL:
