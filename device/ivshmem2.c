@@ -50,9 +50,6 @@ OBJECT_DECLARE_SIMPLE_TYPE(IVShmem2State, IVSHMEM2)
  */
 #define IVSHMEM2_IOEVENTFD_BUDGET   256
 
-/* BAR2 never exceeds this (the BAR is a power of two >= the memory). */
-#define IVSHMEM2_MAX_SHM_SIZE       (1ULL << 40)
-
 typedef struct IVShmem2Peer {
     uint32_t nb_eventfds;       /* vectors 0..nb_eventfds-1 are known */
     uint32_t nb_ioeventfds;     /* the first ones are also ioeventfds */

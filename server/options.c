@@ -51,6 +51,14 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
+/* The ranges the usage text spells out. */
+_Static_assert(IVSHMEM2_MIN_PEERS == 2 && IVSHMEM2_STATE_TABLE_MAX_PEERS == 1024,
+               "usage: -n 2..1024");
+_Static_assert(IVSHMEM2_SERVER_MAX_VECTORS == 64, "usage: -V 1..64");
+_Static_assert(IVSHMEM2_MAX_SHM_SIZE == 1ull << 40, "errors: sizes up to 1T");
+_Static_assert(IVSHMEM2_PROTO_VIRTIO_MIN == 0x8000 &&
+               IVSHMEM2_VIRTIO_MAX_PEERS == 2, "usage: -P >= 0x8000, -n 2");
+
 static const char usage_text[] =
 "Usage: ivshmem2-server [OPTION]...\n"
 "Serve one IVSHMEM v2 group: shared memory, peer IDs and doorbell eventfds.\n"
@@ -187,7 +195,7 @@ int ivshmem2_parse_size(const char *str, uint64_t *size)
     if (*end != '\0' && end[1] != '\0') {
         return -1;
     }
-    if (v == 0 || v > (IVSHMEM2_SERVER_MAX_SIZE >> shift)) {
+    if (v == 0 || v > (IVSHMEM2_MAX_SHM_SIZE >> shift)) {
         return -1;
     }
     *size = (uint64_t)v << shift;
@@ -338,7 +346,7 @@ Ivshmem2ParseResult ivshmem2_options_parse(Ivshmem2ServerArgs *args,
             /* The range 2..1024 is the layout's check (state table). */
             if (ivshmem2_parse_uint(optarg, 0, UINT32_MAX, &v) < 0) {
                 set_err(err, errlen, "-n/--max-peers '%s': expected a number "
-                        "from 2 to %u", optarg,
+                        "from %u to %u", optarg, IVSHMEM2_MIN_PEERS,
                         IVSHMEM2_STATE_TABLE_MAX_PEERS);
                 return IVSHMEM2_PARSE_ERROR;
             }
@@ -353,7 +361,7 @@ Ivshmem2ParseResult ivshmem2_options_parse(Ivshmem2ServerArgs *args,
             args->vectors = (uint32_t)v;
             break;
         case 'P':
-            if (ivshmem2_parse_uint(optarg, 0, 0xffff, &v) < 0) {
+            if (ivshmem2_parse_uint(optarg, 0, IVSHMEM2_PROTO_MAX, &v) < 0) {
                 set_err(err, errlen, "-P/--protocol '%s': expected a 16-bit "
                         "number (0 to 0xffff)", optarg);
                 return IVSHMEM2_PARSE_ERROR;
@@ -461,13 +469,13 @@ int ivshmem2_options_validate(const Ivshmem2ServerArgs *args,
                 args->vectors, IVSHMEM2_SERVER_MAX_VECTORS);
         return -1;
     }
-    if (args->protocol > 0xffff) {
+    if (args->protocol > IVSHMEM2_PROTO_MAX) {
         set_err(err, errlen, "-P/--protocol 0x%x: not a 16-bit protocol",
                 args->protocol);
         return -1;
     }
-    if (args->protocol >= IVSHMEM2_PROTOCOL_VIRTIO_FIRST &&
-        args->max_peers > 2) {
+    if (args->protocol >= IVSHMEM2_PROTO_VIRTIO_MIN &&
+        args->max_peers > IVSHMEM2_VIRTIO_MAX_PEERS) {
         set_err(err, errlen, "-P/--protocol 0x%04x is virtio (>= 0x8000): "
                 "it needs -n 2 (one back-end, one front-end), not -n %u",
                 args->protocol, args->max_peers);
@@ -506,12 +514,12 @@ uint64_t ivshmem2_options_fds_needed(const Ivshmem2ServerArgs *args)
 
 uint32_t ivshmem2_protocol_for_peer(uint32_t protocol, uint32_t id)
 {
-    if (protocol < IVSHMEM2_PROTOCOL_VIRTIO_FIRST) {
+    if (protocol < IVSHMEM2_PROTO_VIRTIO_MIN) {
         return protocol;
     }
-    protocol &= ~IVSHMEM2_PROTOCOL_VIRTIO_BACKEND;
+    protocol &= ~(uint32_t)IVSHMEM2_PROTO_VIRTIO_BACKEND;
     if (id == 0) {
-        protocol |= IVSHMEM2_PROTOCOL_VIRTIO_BACKEND;
+        protocol |= IVSHMEM2_PROTO_VIRTIO_BACKEND;
     }
     return protocol;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ivshmem2/regs.h"
 #include "ivshmem2/shmem.h"
 
 #define IVSHMEM2_SERVER_DEFAULT_SOCKET      "/tmp/ivshmem_socket"
@@ -26,13 +27,12 @@
 #define IVSHMEM2_SERVER_DEFAULT_VECTORS     1u
 #define IVSHMEM2_SERVER_DEFAULT_PROTOCOL    0u
 
-#define IVSHMEM2_SERVER_MAX_VECTORS         64u
-#define IVSHMEM2_SERVER_MAX_SIZE            (1ull << 40)
+/*
+ * Protocol limits (vectors, peers, sizes, virtio range) come from
+ * include/ivshmem2/{regs,shmem}.h; these are the server's own.
+ */
 #define IVSHMEM2_SERVER_MAX_NUMA_NODE       1023
 #define IVSHMEM2_SERVER_MAX_QUEUE           (1u << 24)
-/* Protocols from here on are virtio: at most 2 peers, role bit 14. */
-#define IVSHMEM2_PROTOCOL_VIRTIO_FIRST      0x8000u
-#define IVSHMEM2_PROTOCOL_VIRTIO_BACKEND    0x4000u
 
 /* Error messages are one line of at most this many bytes. */
 #define IVSHMEM2_ERR_LEN 256
@@ -81,7 +81,7 @@ void ivshmem2_options_init(Ivshmem2ServerArgs *args);
 /*
  * Parse a size with an optional K, M, G or T suffix (powers of 1024).
  * Returns 0, or -1 for an empty, negative, zero, malformed or too large
- * value (above IVSHMEM2_SERVER_MAX_SIZE).
+ * value (above IVSHMEM2_MAX_SHM_SIZE).
  */
 int ivshmem2_parse_size(const char *str, uint64_t *size);
 

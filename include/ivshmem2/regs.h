@@ -60,12 +60,13 @@
 #define IVSHMEM2_PROTO_USER_MAX		0x7fff
 #define IVSHMEM2_PROTO_VIRTIO_MIN	0x8000
 #define IVSHMEM2_PROTO_VIRTIO_BACKEND	0x4000	/* bit 14 within the virtio range */
+#define IVSHMEM2_PROTO_MAX		0xffff	/* protocols are 16-bit */
 
 /* Limits of the spec and of this implementation. */
 #define IVSHMEM2_MIN_PEERS		2u
 #define IVSHMEM2_MAX_VECTORS		1024u	/* device side */
 #define IVSHMEM2_SERVER_MAX_VECTORS	64u	/* server side, as the seed */
 #define IVSHMEM2_MAX_PEER_ID		65535u
-#define IVSHMEM2_VIRTIO_MAX_PEERS	2u
+#define IVSHMEM2_VIRTIO_MAX_PEERS	2u	/* a virtio back-end and one front-end */
 
 #endif /* IVSHMEM2_REGS_H */

@@ -26,6 +26,11 @@
 #define IVSHMEM2_STATE_ENTRY_SIZE	4u
 #define IVSHMEM2_STATE_TABLE_MAX_PEERS	(IVSHMEM2_STATE_TABLE_SIZE / IVSHMEM2_STATE_ENTRY_SIZE)
 
+/* Largest shared memory of a group: the server creates and the device maps
+ * at most this much (BAR2 is a power of two of at least the memory size).
+ */
+#define IVSHMEM2_MAX_SHM_SIZE		(1ull << 40)
+
 /* The state of a peer that is not connected or was reset. */
 #define IVSHMEM2_STATE_RESET		0u
 

@@ -151,7 +151,7 @@ ivshmem2_msg_init_check(const struct ivshmem2_msg_init *m, size_t len, uint32_t 
 		return IVSHMEM2_MSG_INIT_BAD_ID;
 	if (m->vectors < 1 || m->vectors > max_vectors)
 		return IVSHMEM2_MSG_INIT_BAD_VECTORS;
-	if (m->protocol > 0xffffu)
+	if (m->protocol > IVSHMEM2_PROTO_MAX)
 		return IVSHMEM2_MSG_INIT_BAD_PROTOCOL;
 	return IVSHMEM2_MSG_INIT_OK;
 }
