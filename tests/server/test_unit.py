@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""Run the server's C unit tests (option parsing, layout validation)."""
+"""Run the server's C unit tests (option parsing, layout validation, INIT validation)."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 import ivshmem2_paths
 
 
-@pytest.mark.parametrize("name", ["test-options", "test-layout"])
+@pytest.mark.parametrize("name", ["test-options", "test-layout", "test-wire"])
 def test_c_unit(name):
     exe = ivshmem2_paths.BUILD / "server" / "tests" / name
     if "IVSHMEM2_SERVER" in os.environ:
