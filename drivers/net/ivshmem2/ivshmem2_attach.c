@@ -4,112 +4,51 @@
 
 /*
  * What every attachment does the same way once it knows its transport:
- * ports per remote peer, their removal, and rx interrupt handles built from
- * the attachment's vector fds (ops->vector_fd).
+ * the layout of the memory, ports per remote peer and their removal, and
+ * what a new peer ID means for them.
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <ethdev_driver.h>
-#include <rte_interrupts.h>
 #include <rte_malloc.h>
 
 #include "ivshmem2_attach.h"
+#include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
+#include "ivshmem2_port.h"
 
 int
-ivshmem2_hw_rxq_intr_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h, uint16_t nb_rxq)
+ivshmem2_attach_layout(struct ivshmem2_hw *hw, uint64_t shm_size, uint32_t max_peers,
+		       uint64_t output_section_size, size_t page_size, const char *name)
 {
-	const struct ivshmem2_ops *ops = IVSHMEM2_OPS(hw);
-	uint16_t q;
+	enum ivshmem2_net_layout_error ne;
+	enum ivshmem2_layout_error le;
 
-	if (ops->vector_fd == NULL)
-		return ops->rxq_intr_setup(hw, h, nb_rxq);
-	if (nb_rxq > RTE_MAX_RXTX_INTR_VEC_ID ||
-	    hw->vectors < IVSHMEM2_NET_VECTOR_RXQ_BASE + nb_rxq)
-		return -ENOTSUP;
-	/* The port's handle shares the attachment's eventfds (vector q + 1). */
-	for (q = 0; q < nb_rxq; q++) {
-		int fd = ops->vector_fd(hw, IVSHMEM2_NET_VECTOR_RXQ_BASE + q);
-
-		if (fd < 0)
-			return -ENOTSUP;	/* e.g. PCI without vfio-pci: no MSI-X */
-		if (rte_intr_efds_index_set(h, q, fd) != 0)
-			return -EINVAL;
-	}
-	if (rte_intr_nb_efd_set(h, nb_rxq) != 0 || rte_intr_max_intr_set(h, nb_rxq + 1) != 0 ||
-	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
-	    rte_intr_fd_set(h, ops->vector_fd(hw, IVSHMEM2_VECTOR_STATE)) != 0)
+	le = ivshmem2_layout_compute(&hw->shm, shm_size, max_peers, output_section_size,
+				     page_size);
+	if (le != IVSHMEM2_LAYOUT_OK) {
+		IVSHMEM2_LOG(ERR, "%s: shared memory of %" PRIu64 " bytes, %u peers, output "
+			     "sections of %" PRIu64 " bytes: %s", name, shm_size, max_peers,
+			     output_section_size, ivshmem2_layout_strerror(le));
 		return -EINVAL;
-	if (rte_intr_vec_list_alloc(h, "intr_vec", nb_rxq) != 0)
-		return -ENOMEM;
-	for (q = 0; q < nb_rxq; q++)
-		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0)
-			return -EINVAL;
+	}
+	ne = ivshmem2_net_layout_compute(&hw->net, output_section_size, max_peers);
+	if (ne != IVSHMEM2_NET_LAYOUT_OK) {
+		IVSHMEM2_LOG(ERR, "%s: output section of %" PRIu64 " bytes for %u peers: %s (start "
+			     "the server with a larger -o)", name, output_section_size, max_peers,
+			     ivshmem2_net_layout_strerror(ne));
+		return -EINVAL;
+	}
+	hw->page_size = page_size;
 	return 0;
 }
 
-void
-ivshmem2_hw_rxq_intr_teardown(struct ivshmem2_hw *hw, struct rte_intr_handle *h)
-{
-	const struct ivshmem2_ops *ops = IVSHMEM2_OPS(hw);
-
-	if (ops->vector_fd == NULL) {
-		ops->rxq_intr_teardown(hw, h);
-		return;
-	}
-	rte_intr_vec_list_free(h);
-	rte_intr_nb_efd_set(h, 0);
-	rte_intr_max_intr_set(h, 0);
-}
-
-/*
- * The attachment replaced the eventfd behind one of its fd numbers (server
- * restart: dup2 of a new eventfd). epoll forgets an fd whose file is
- * closed, so an application waiting on rx interrupts would never wake
- * again: register every queue that was in an epoll set again, in the same
- * set with the same user data.
- */
-static void
-port_rxq_intr_rearm(struct rte_eth_dev *dev)
-{
-	struct rte_intr_handle *h = dev->intr_handle;
-	uint16_t q;
-
-	if (h == NULL || !dev->data->dev_conf.intr_conf.rxq || !dev->data->dev_started)
-		return;
-	for (q = 0; q < dev->data->nb_rx_queues && q < rte_intr_nb_efd_get(h); q++) {
-		struct rte_epoll_event *ev = rte_intr_elist_index_get(h, q);
-
-		if (ev == NULL || ev->status != RTE_EPOLL_VALID)
-			continue;
-		/* The kernel dropped it: mark it free so that ADD is accepted. */
-		ev->status = RTE_EPOLL_INVALID;
-		if (rte_intr_rx_ctl(h, ev->epfd, RTE_INTR_EVENT_ADD, RTE_INTR_VEC_RXTX_OFFSET + q,
-				    ev->epdata.data) != 0)
-			IVSHMEM2_LOG(WARNING, "port %u: rx queue %u: cannot re-arm its interrupt",
-				     dev->data->port_id, q);
-	}
-}
-
-void
-ivshmem2_hw_rxq_intr_rearm(struct ivshmem2_hw *hw)
-{
-	uint32_t i;
-
-	for (i = 0; i < hw->max_peers; i++) {
-		uint16_t pid = hw->port_of_peer[i];
-
-		if (pid != IVSHMEM2_PORT_NONE)
-			port_rxq_intr_rearm(&rte_eth_devices[pid]);
-	}
-}
-
 int
-ivshmem2_hw_port_table_alloc(struct ivshmem2_hw *hw)
+ivshmem2_attach_port_table_alloc(struct ivshmem2_hw *hw)
 {
 	uint32_t i;
 
@@ -162,8 +101,8 @@ create_port(struct ivshmem2_hw *hw, struct rte_device *device, ivshmem2_alloc_fi
 }
 
 int
-ivshmem2_hw_create_ports(struct ivshmem2_hw *hw, struct rte_device *device,
-			 ivshmem2_alloc_first_t alloc, const struct ivshmem2_args *args)
+ivshmem2_attach_create_ports(struct ivshmem2_hw *hw, struct rte_device *device,
+			     ivshmem2_alloc_first_t alloc, const struct ivshmem2_args *args)
 {
 	bool first = true;
 	uint32_t r;
@@ -188,8 +127,28 @@ ivshmem2_hw_create_ports(struct ivshmem2_hw *hw, struct rte_device *device,
 	return ret;
 }
 
+void
+ivshmem2_attach_id_changed_locked(struct ivshmem2_hw *hw, uint32_t new_id)
+{
+	struct rte_eth_dev *dev;
+	uint32_t i;
+
+	hw->id = new_id;
+	if (hw->max_peers != 2)
+		return;
+	IVSHMEM2_HW_FOREACH_PORT(hw, i, dev) {
+		struct ivshmem2_port *p = ivshmem2_port_priv(dev);
+
+		if (p->auto_remote && p->remote == new_id) {
+			p->remote = 1 - new_id;
+			hw->port_of_peer[i] = IVSHMEM2_PORT_NONE;
+			hw->port_of_peer[p->remote] = dev->data->port_id;
+		}
+	}
+}
+
 int
-ivshmem2_hw_remove(struct rte_device *device)
+ivshmem2_attach_remove(struct rte_device *device)
 {
 	uint16_t pid;
 	int ret = 0;

@@ -6,10 +6,11 @@
 #define _IVSHMEM2_ATTACH_H_
 
 /*
- * Helpers shared by the attachments (ivshmem2_attach.c). An attachment file
- * answers only the transport questions (where the memory is, who we are,
- * how to ring a peer's vector, which fd fires for an own vector) and calls
- * these for the rest.
+ * What every attachment does alike once it knows its transport. An
+ * attachment file answers only the transport questions (where the memory
+ * is, who we are, how to ring a peer's vector, which fd fires for an own
+ * vector) and calls these entries for the rest, plus ivshmem2_link_attached()
+ * and ivshmem2_link_detached(); it never writes port state.
  */
 
 #include <stddef.h>
@@ -17,38 +18,39 @@
 
 #include <rte_dev.h>
 
-#include "ivshmem2_ethdev.h"
+#include "ivshmem2_devargs.h"
+#include "ivshmem2_hw.h"
 
 /** Allocates the device's first ethdev (rte_eth_vdev_allocate, rte_eth_dev_pci_allocate). */
 typedef struct rte_eth_dev *(*ivshmem2_alloc_first_t)(struct rte_device *device,
 						      size_t private_size);
 
 /**
+ * Compute hw->shm and hw->net for a memory of @shm_size bytes shared by
+ * @max_peers peers with output sections of @output_section_size, mapped in
+ * pages of @page_size; on failure log why, for device @name.
+ * @return 0 or -EINVAL.
+ */
+int ivshmem2_attach_layout(struct ivshmem2_hw *hw, uint64_t shm_size, uint32_t max_peers,
+			   uint64_t output_section_size, size_t page_size, const char *name);
+
+/** Allocate hw->port_of_peer for hw->max_peers peers, none with a port yet. */
+int ivshmem2_attach_port_table_alloc(struct ivshmem2_hw *hw);
+
+/**
  * Create the ports of @hw: one towards args->peer, or one per other peer.
  * @return 0, or a negative errno (some ports may exist: check hw->nb_ports).
  */
-int ivshmem2_hw_create_ports(struct ivshmem2_hw *hw, struct rte_device *device,
-			     ivshmem2_alloc_first_t alloc, const struct ivshmem2_args *args);
+int ivshmem2_attach_create_ports(struct ivshmem2_hw *hw, struct rte_device *device,
+				 ivshmem2_alloc_first_t alloc, const struct ivshmem2_args *args);
 
-/** Allocate hw->port_of_peer for hw->max_peers peers, none with a port yet. */
-int ivshmem2_hw_port_table_alloc(struct ivshmem2_hw *hw);
+/**
+ * The group gave us another ID (server restart): a port that follows "the
+ * other peer" of a two-peer group turns to the new other one. hw->lock held.
+ */
+void ivshmem2_attach_id_changed_locked(struct ivshmem2_hw *hw, uint32_t new_id);
 
 /** Close and release every port of @device (bus remove callback). */
-int ivshmem2_hw_remove(struct rte_device *device);
-
-/**
- * Rx interrupt handle of a port: queue q wakes on own vector
- * IVSHMEM2_NET_VECTOR_RXQ_BASE + q (ops->vector_fd, else ops->rxq_intr_setup).
- */
-int ivshmem2_hw_rxq_intr_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h,
-			       uint16_t nb_rxq);
-void ivshmem2_hw_rxq_intr_teardown(struct ivshmem2_hw *hw, struct rte_intr_handle *h);
-
-/**
- * After the eventfds behind the own vector fds were replaced (same numbers,
- * new files): put the rx queues that were in an application's epoll set
- * back into it. Control path, no lock held.
- */
-void ivshmem2_hw_rxq_intr_rearm(struct ivshmem2_hw *hw);
+int ivshmem2_attach_remove(struct rte_device *device);
 
 #endif /* _IVSHMEM2_ATTACH_H_ */

@@ -4,32 +4,37 @@
 
 /* The (peer, vector) eventfd table of the eventfd attachments. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "ivshmem2_efd.h"
 
-int *
-ivshmem2_efds_alloc(const struct ivshmem2_hw *hw)
+int
+ivshmem2_efds_init(struct ivshmem2_efds *t, uint32_t peers, uint32_t vectors)
 {
-	size_t i, n = (size_t)hw->max_peers * hw->vectors;
-	int *efds = malloc(n * sizeof(*efds));
+	size_t i, n = (size_t)peers * vectors;
 
-	if (efds != NULL)
-		for (i = 0; i < n; i++)
-			efds[i] = -1;
-	return efds;
+	t->fd = malloc(n * sizeof(*t->fd));
+	if (t->fd == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		t->fd[i] = -1;
+	t->nb_peers = peers;
+	t->nb_vectors = vectors;
+	return 0;
 }
 
 void
-ivshmem2_efds_free(const struct ivshmem2_hw *hw, int *efds)
+ivshmem2_efds_fini(struct ivshmem2_efds *t)
 {
 	size_t i;
 
-	if (efds == NULL)
+	if (t->fd == NULL)
 		return;
-	for (i = 0; i < (size_t)hw->max_peers * hw->vectors; i++)
-		if (efds[i] >= 0)
-			close(efds[i]);
-	free(efds);
+	for (i = 0; i < (size_t)t->nb_peers * t->nb_vectors; i++)
+		if (t->fd[i] >= 0)
+			close(t->fd[i]);
+	free(t->fd);
+	t->fd = NULL;
 }

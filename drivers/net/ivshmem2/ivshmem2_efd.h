@@ -14,31 +14,43 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "ivshmem2_hw.h"
+struct ivshmem2_efds {
+	int *fd;		/**< [nb_peers * nb_vectors], -1 = unknown */
+	uint32_t nb_peers;
+	uint32_t nb_vectors;
+};
 
-/** A table of hw->max_peers * hw->vectors slots, all -1; NULL if out of memory. */
-int *ivshmem2_efds_alloc(const struct ivshmem2_hw *hw);
+/**
+ * Allocate a table of @peers * @vectors slots, all -1.
+ * @return 0 or -ENOMEM.
+ */
+int ivshmem2_efds_init(struct ivshmem2_efds *t, uint32_t peers, uint32_t vectors);
 
-/** Close every fd in @efds and free it (NULL is fine). */
-void ivshmem2_efds_free(const struct ivshmem2_hw *hw, int *efds);
+/** Close every fd of @t and free it (an uninitialised, zeroed table is fine). */
+void ivshmem2_efds_fini(struct ivshmem2_efds *t);
+
+/** The slot of (@peer, @vector); both must be in range. */
+static inline int *
+ivshmem2_efds_slot(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)
+{
+	return &t->fd[(size_t)peer * t->nb_vectors + vector];
+}
 
 /** The eventfd of (@peer, @vector), or -1 if unknown or out of range. */
 static inline int
-ivshmem2_efds_get(const struct ivshmem2_hw *hw, const int *efds, uint32_t peer,
-		  uint32_t vector)
+ivshmem2_efds_get(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)
 {
-	if (peer >= hw->max_peers || vector >= hw->vectors)
+	if (t->fd == NULL || peer >= t->nb_peers || vector >= t->nb_vectors)
 		return -1;
-	return __atomic_load_n(&efds[(size_t)peer * hw->vectors + vector], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(ivshmem2_efds_slot(t, peer, vector), __ATOMIC_ACQUIRE);
 }
 
 /** Ring (@peer, @vector); data path safe, a no-op when the fd is unknown. */
 static inline void
-ivshmem2_efds_notify(const struct ivshmem2_hw *hw, const int *efds, uint32_t peer,
-		     uint32_t vector)
+ivshmem2_efds_notify(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)
 {
 	static const uint64_t one = 1;
-	int fd = ivshmem2_efds_get(hw, efds, peer, vector);
+	int fd = ivshmem2_efds_get(t, peer, vector);
 
 	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* Counter saturated or peer gone: the receiver polls anyway. */

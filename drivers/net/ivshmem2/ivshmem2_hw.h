@@ -6,11 +6,14 @@
 #define _IVSHMEM2_HW_H_
 
 /*
- * The attachment interface: what the ethdev and ring code need from a bus.
- * An attachment (vdev: server socket on the host; PCI: BAR0/BAR2 in a guest)
+ * The attachment interface: what the ethdev, link and ring code need from a
+ * bus. Three attachments implement it: the vdev (a host process joins
+ * ivshmem2-server: memory fd and eventfds from the socket), PCI (the device
+ * inside a guest: BAR0 registers, BAR2 memory, MSI-X vectors) and a
+ * secondary process (memory and doorbell eventfds from its primary). Each
  * embeds struct ivshmem2_hw first in its own per-process struct, fills the
- * fields below and provides struct ivshmem2_ops. Nothing above this line
- * knows about sockets, eventfds or PCI.
+ * fields below and provides struct ivshmem2_hw_ops. Nothing below the
+ * attachments knows about sockets, eventfds or PCI.
  *
  * Threading: ops->notify is called from the data path (any lcore); every
  * other op only from the control path (probe, dev_ops, interrupt thread)
@@ -20,16 +23,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ethdev_driver.h>
 #include <rte_spinlock.h>
 
 #include <ivshmem2/net.h>
+#include <ivshmem2/regs.h>
 #include <ivshmem2/shmem.h>
 
 struct ivshmem2_hw;
 struct rte_eth_dev;
 struct rte_intr_handle;
 
-struct ivshmem2_ops {
+struct ivshmem2_hw_ops {
 	/**
 	 * Raise vector @vector of peer @peer (peer == hw->id: own vector,
 	 * used to self-kick an rx queue). Data path safe: no locks, no
@@ -73,7 +78,7 @@ struct ivshmem2_ops {
 
 /* Common per-process state of an attachment. */
 struct ivshmem2_hw {
-	const struct ivshmem2_ops *ops;
+	const struct ivshmem2_hw_ops *ops;
 	rte_spinlock_t lock;		/**< control path: link updates, (re)mapping */
 	uint8_t *base;			/**< whole shared memory, mapped */
 	size_t page_size;		/**< mapping granularity of the memory */
@@ -88,7 +93,6 @@ struct ivshmem2_hw {
 	uint32_t nb_ports;		/**< ethdev ports using this attachment */
 	uint16_t *port_of_peer;		/**< [max_peers]: ethdev port ID or NONE */
 	uint64_t reconnects;		/**< successful reconnections to the server */
-	uint32_t state;			/**< last value given to set_state */
 };
 
 #define IVSHMEM2_OPS(hw)	((hw)->ops)
@@ -106,5 +110,19 @@ ivshmem2_hw_peer_state(const struct ivshmem2_hw *hw, uint32_t id)
 
 	return __atomic_load_n(&table[id], __ATOMIC_ACQUIRE);
 }
+
+/** The port of @hw towards peer @peer, or NULL (@peer < hw->max_peers). */
+static inline struct rte_eth_dev *
+ivshmem2_hw_port(const struct ivshmem2_hw *hw, uint32_t peer)
+{
+	uint16_t pid = hw->port_of_peer[peer];
+
+	return pid == IVSHMEM2_PORT_NONE ? NULL : &rte_eth_devices[pid];
+}
+
+/** For each port @dev of @hw (towards remote peer @peer). */
+#define IVSHMEM2_HW_FOREACH_PORT(hw, peer, dev) \
+	for ((peer) = 0; (peer) < (hw)->max_peers; (peer)++) \
+		if (((dev) = ivshmem2_hw_port((hw), (peer))) != NULL)
 
 #endif /* _IVSHMEM2_HW_H_ */

@@ -29,7 +29,8 @@
 #include "ivshmem2_efd.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
-#include "ivshmem2_rxtx.h"
+#include "ivshmem2_mp.h"
+#include "ivshmem2_port.h"
 #include "ivshmem2_shm.h"
 
 #define IVSHMEM2_MP_NAME	"eth_ivshmem2_mp"
@@ -67,7 +68,7 @@ struct ivshmem2_mp_param {
 struct ivshmem2_mp_hw {
 	struct ivshmem2_hw hw;		/* first: container_of by cast */
 	int shm_fd;
-	int *fds;			/* [max_peers * vectors], -1 = unknown */
+	struct ivshmem2_efds efds;	/* doorbells of every (peer, vector) */
 };
 
 #define MP_HW(hw)	((struct ivshmem2_mp_hw *)(hw))
@@ -80,7 +81,7 @@ primary_lookup(const char *name, struct rte_device **device)
 	uint16_t pid;
 
 	if (rte_eth_dev_get_port_by_name(name, &pid) != 0 ||
-	    rte_eth_devices[pid].rx_pkt_burst != ivshmem2_rx_burst)
+	    !ivshmem2_eth_dev_is_ours(&rte_eth_devices[pid]))
 		return NULL;
 	*device = rte_eth_devices[pid].device;
 	return rte_eth_devices[pid].process_private;
@@ -90,7 +91,7 @@ static int
 primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_mp_param *p,
 	     struct rte_mp_msg *reply)
 {
-	const struct ivshmem2_ops *ops = IVSHMEM2_OPS(hw);
+	const struct ivshmem2_hw_ops *ops = IVSHMEM2_OPS(hw);
 	uint32_t k = 0, v;
 	uint16_t pid;
 	int fd;
@@ -185,7 +186,7 @@ ivshmem2_mp_primary_init(void)
 static void
 mp_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
-	ivshmem2_efds_notify(hw, MP_HW(hw)->fds, peer, vector);
+	ivshmem2_efds_notify(&MP_HW(hw)->efds, peer, vector);
 }
 
 static void
@@ -213,14 +214,14 @@ mp_close(struct ivshmem2_hw *hw)
 	struct ivshmem2_mp_hw *mh = MP_HW(hw);
 
 	ivshmem2_shm_unmap(hw);
-	ivshmem2_efds_free(hw, mh->fds);
+	ivshmem2_efds_fini(&mh->efds);
 	if (mh->shm_fd >= 0)
 		close(mh->shm_fd);
 	free(hw->port_of_peer);
 	free(mh);
 }
 
-static const struct ivshmem2_ops ivshmem2_mp_ops = {
+static const struct ivshmem2_hw_ops ivshmem2_mp_ops = {
 	.notify = mp_notify,
 	.set_state = mp_set_state,
 	.rxq_intr_setup = mp_rxq_intr_setup,
@@ -318,8 +319,8 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 		IVSHMEM2_LOG(ERR, "%s: inconsistent layout from the primary", name);
 		return -EPROTO;
 	}
-	mh->fds = ivshmem2_efds_alloc(hw);
-	if (mh->fds == NULL || ivshmem2_hw_port_table_alloc(hw) != 0)
+	if (ivshmem2_efds_init(&mh->efds, hw->max_peers, hw->vectors) != 0 ||
+	    ivshmem2_attach_port_table_alloc(hw) != 0)
 		return -ENOMEM;
 	/* Like the primary (which writes our state entry), at the primary's address. */
 	ret = ivshmem2_shm_reserve(hw, (void *)(uintptr_t)a.p.info.base, name);
@@ -344,7 +345,7 @@ mp_get_peer_fds(struct ivshmem2_mp_hw *mh, const char *name)
 		for (v = 0, k = 0; v < hw->vectors && v < IVSHMEM2_MP_MAX_VECTORS &&
 		     k < a.nb_fds; v++)
 			if (a.p.fd_mask & (1u << v))
-				mh->fds[(size_t)r * hw->vectors + v] = a.fds[k++];
+				*ivshmem2_efds_slot(&mh->efds, r, v) = a.fds[k++];
 		mp_answer_close_fds(&a, k);
 	}
 	return 0;
@@ -375,7 +376,7 @@ mp_attach_ports(struct ivshmem2_mp_hw *mh, struct rte_vdev_device *vdev)
 		}
 		dev->device = &vdev->device;
 		ivshmem2_eth_dev_attach_secondary(dev, hw);
-		remote = ((struct ivshmem2_port *)dev->data->dev_private)->remote;
+		remote = ivshmem2_port_priv(dev)->remote;
 		if (remote < hw->max_peers)
 			hw->port_of_peer[remote] = dev->data->port_id;
 		hw->nb_ports++;
@@ -417,15 +418,4 @@ ivshmem2_mp_attach_secondary(struct rte_vdev_device *vdev)
 		}
 	mp_close(&mh->hw);
 	return ret;
-}
-
-int
-ivshmem2_mp_port_close(struct rte_eth_dev *dev)
-{
-	struct ivshmem2_hw *hw = dev->process_private;
-
-	dev->process_private = NULL;
-	if (hw != NULL && --hw->nb_ports == 0)
-		IVSHMEM2_OPS(hw)->close(hw);
-	return 0;
 }

@@ -29,15 +29,14 @@
 #include <rte_alarm.h>
 #include <rte_interrupts.h>
 #include <rte_io.h>
-#include <rte_kvargs.h>
 #include <rte_malloc.h>
 
 #include <ivshmem2/regs.h>
 
 #include "ivshmem2_attach.h"
-#include "ivshmem2_ethdev.h"
+#include "ivshmem2_devargs.h"
+#include "ivshmem2_link.h"
 #include "ivshmem2_logs.h"
-#include "ivshmem2_ring.h"
 
 #define IVSHMEM2_PCI_POLL_US		(IVSHMEM2_NET_HEARTBEAT_MS * 1000) /* heartbeat, link */
 #define IVSHMEM2_PCI_CLASS		((IVSHMEM2_PCI_BASE_CLASS << 16) | IVSHMEM2_NET_PROTOCOL)
@@ -46,13 +45,6 @@
 #define PCI_MSIX_FLAGS			2
 #define PCI_MSIX_TABLE_SIZE_MASK	0x07ffu
 #define PCI_CFG_SPACE_SIZE		256
-
-static const char * const valid_arguments[] = {
-	ETH_IVSHMEM2_PEER_ARG,
-	ETH_IVSHMEM2_MAC_ARG,
-	ETH_IVSHMEM2_ZC_ARG,
-	NULL
-};
 
 struct ivshmem2_pci_dev {
 	struct ivshmem2_hw hw;		/* first: container_of by cast */
@@ -118,13 +110,12 @@ pci_set_state(struct ivshmem2_hw *hw, uint32_t state)
 	struct ivshmem2_pci_dev *pd = PCI_DEV(hw);
 
 	/* The device stores it in the state table and raises vector 0 elsewhere. */
-	hw->state = state;
 	rte_write32(state, pd->regs + IVSHMEM2_REG_STATE);
 }
 
 static void pci_close(struct ivshmem2_hw *hw);
 
-static const struct ivshmem2_ops ivshmem2_pci_ops = {
+static const struct ivshmem2_hw_ops ivshmem2_pci_ops = {
 	.notify = pci_notify,
 	.set_state = pci_set_state,
 	.vector_fd = pci_vector_fd,
@@ -137,7 +128,7 @@ static void
 pci_state_cb(void *arg)
 {
 	/* The EAL already drained the vector-0 eventfd (VFIO_MSIX handle). */
-	ivshmem2_hw_link_check(&((struct ivshmem2_pci_dev *)arg)->hw);
+	ivshmem2_link_check(&((struct ivshmem2_pci_dev *)arg)->hw);
 }
 
 static void
@@ -147,7 +138,7 @@ pci_alarm_cb(void *arg)
 
 	if (pd->closing)
 		return;
-	ivshmem2_hw_tick(&pd->hw);
+	ivshmem2_link_tick(&pd->hw);
 	rte_eal_alarm_set(IVSHMEM2_PCI_POLL_US, pci_alarm_cb, pd);
 }
 
@@ -269,8 +260,6 @@ pci_setup_layout(struct ivshmem2_pci_dev *pd, const struct ivshmem2_pci_cap *cap
 	struct ivshmem2_hw *hw = &pd->hw;
 	const struct rte_mem_resource *bar2 = &pd->pci->mem_resource[IVSHMEM2_BAR_SHMEM];
 	const char *name = pd->pci->device.name;
-	enum ivshmem2_layout_error le;
-	enum ivshmem2_net_layout_error ne;
 	uint64_t shm_size;
 
 	if (cap->state_table_size != IVSHMEM2_STATE_TABLE_SIZE ||
@@ -288,20 +277,9 @@ pci_setup_layout(struct ivshmem2_pci_dev *pd, const struct ivshmem2_pci_cap *cap
 			     " bytes the capability describes", name, bar2->len, shm_size);
 		return -EINVAL;
 	}
-	hw->page_size = (size_t)sysconf(_SC_PAGESIZE);
-	le = ivshmem2_layout_compute(&hw->shm, shm_size, hw->max_peers,
-				     cap->output_section_size, hw->page_size);
-	if (le != IVSHMEM2_LAYOUT_OK) {
-		IVSHMEM2_LOG(ERR, "%s: %s", name, ivshmem2_layout_strerror(le));
+	if (ivshmem2_attach_layout(hw, shm_size, hw->max_peers, cap->output_section_size,
+				   (size_t)sysconf(_SC_PAGESIZE), name) != 0)
 		return -EINVAL;
-	}
-	ne = ivshmem2_net_layout_compute(&hw->net, cap->output_section_size, hw->max_peers);
-	if (ne != IVSHMEM2_NET_LAYOUT_OK) {
-		IVSHMEM2_LOG(ERR, "%s: output section of %" PRIu64 " bytes: %s (start the "
-			     "server with -o 1M or more)", name, cap->output_section_size,
-			     ivshmem2_net_layout_strerror(ne));
-		return -EINVAL;
-	}
 	hw->base = bar2->addr;
 	return 0;
 }
@@ -342,7 +320,7 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	ret = pci_setup_layout(pd, &cap);
 	if (ret != 0)
 		return ret;
-	ret = ivshmem2_hw_port_table_alloc(hw);
+	ret = ivshmem2_attach_port_table_alloc(hw);
 	if (ret != 0)
 		return ret;
 	hw->numa_node = pd->pci->device.numa_node < 0 ? SOCKET_ID_ANY :
@@ -354,10 +332,8 @@ pci_attach(struct ivshmem2_pci_dev *pd)
 	 * that pairing before the section is re-initialised for a new handshake.
 	 */
 	pci_set_state(hw, IVSHMEM2_STATE_RESET);
-	ivshmem2_ring_section_init(ivshmem2_hw_section(hw, hw->id), &hw->net, hw->id);
-	hw->connected = true;
 	pci_setup_intr(pd);
-	pci_set_state(hw, IVSHMEM2_NET_STATE_READY);
+	ivshmem2_link_attached(hw);
 	IVSHMEM2_LOG(INFO, "%s: peer %u of %u, %u vectors%s, %u queue pair(s) of %u slots "
 		     "per peer", name, hw->id, hw->max_peers, hw->vectors,
 		     pd->msix ? " (MSI-X)" : " (polling)", hw->net.queues, hw->net.ring_size);
@@ -368,27 +344,6 @@ static struct rte_eth_dev *
 pci_alloc_first(struct rte_device *device, size_t private_size)
 {
 	return rte_eth_dev_pci_allocate(RTE_DEV_TO_PCI(device), private_size);
-}
-
-static int
-parse_devargs(struct rte_pci_device *pci, struct ivshmem2_args *args)
-{
-	struct rte_kvargs *kvlist;
-	int ret;
-
-	ivshmem2_args_init(args);
-	if (pci->device.devargs == NULL || pci->device.devargs->args == NULL ||
-	    pci->device.devargs->args[0] == '\0')
-		return 0;
-	kvlist = rte_kvargs_parse(pci->device.devargs->args, valid_arguments);
-	if (kvlist == NULL) {
-		IVSHMEM2_LOG(ERR, "%s: invalid devargs '%s'; valid keys: peer, mac, zero-copy",
-			     pci->device.name, pci->device.devargs->args);
-		return -EINVAL;
-	}
-	ret = ivshmem2_args_parse(kvlist, args);
-	rte_kvargs_free(kvlist);
-	return ret != 0 ? -EINVAL : 0;
 }
 
 static int
@@ -404,7 +359,8 @@ ivshmem2_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devic
 			     name);
 		return -ENOTSUP;
 	}
-	ret = parse_devargs(pci, &args);
+	ret = ivshmem2_args_parse(pci->device.devargs != NULL ? pci->device.devargs->args : NULL,
+				  IVSHMEM2_ARGS_PCI, name, &args);
 	if (ret != 0)
 		return ret;
 	pd = calloc(1, sizeof(*pd));
@@ -418,7 +374,7 @@ ivshmem2_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devic
 	if (ret != 0)
 		goto err;
 
-	ret = ivshmem2_hw_create_ports(&pd->hw, &pci->device, pci_alloc_first, &args);
+	ret = ivshmem2_attach_create_ports(&pd->hw, &pci->device, pci_alloc_first, &args);
 	if (ret != 0 && pd->hw.nb_ports == 0)
 		goto err;
 	rte_eal_alarm_set(IVSHMEM2_PCI_POLL_US, pci_alarm_cb, pd);
@@ -432,7 +388,7 @@ err:
 static int
 ivshmem2_pci_remove(struct rte_pci_device *pci)
 {
-	return ivshmem2_hw_remove(&pci->device);
+	return ivshmem2_attach_remove(&pci->device);
 }
 
 static const struct rte_pci_id ivshmem2_pci_id_table[] = {

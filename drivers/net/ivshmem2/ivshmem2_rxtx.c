@@ -259,7 +259,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	wake = __atomic_load_n(q->ring.peer_wake, __ATOMIC_RELAXED);
 	if (unlikely(wake != 0)) {
 		if (wake < q->vectors) {
-			/* Per process: q->hw is the primary's. */
+			/* The doorbell fds are per process: this process's attachment. */
 			struct ivshmem2_hw *hw = rte_eth_devices[q->port_id].process_private;
 
 			IVSHMEM2_OPS(hw)->notify(hw, q->remote, wake);

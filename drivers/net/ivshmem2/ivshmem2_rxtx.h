@@ -49,7 +49,6 @@ struct ivshmem2_txq {
 	uint32_t ring_size;
 	uint32_t gen;			/**< link generation the rings belong to */
 	const uint32_t *link_gen;	/**< the port's */
-	struct ivshmem2_hw *hw;
 	uint32_t remote;
 	uint32_t vectors;		/**< peer's vector count, to check its wake word */
 	/* Control path: rings for the next generation. */
@@ -90,7 +89,6 @@ struct ivshmem2_rxq {
 	bool zero_copy;
 	bool iova_is_va;
 	uint32_t vector;		/**< own vector this queue sleeps on */
-	struct ivshmem2_hw *hw;
 	uint64_t *nombuf;		/**< the port's rx_mbuf_alloc_failed */
 	struct ivshmem2_rxq_src src[IVSHMEM2_NET_MAX_QUEUES];
 	/* Control path: rings for the next generation. */
