@@ -6,7 +6,7 @@
   from the ETH_IVSHMEM2_*_ARG string macros) has a row in the option table of
   doc/guides/nics/ivshmem2.rst, and every row is a registered key. A key that
   only some attachments take says so ("vdev only").
-- Every driver name the PMD registers is named in the guide.
+- Every driver name the PMD registers, and every xstat name, is named in the guide.
 - doc/guides/nics/features/ivshmem2.ini uses only feature names of DPDK 22.11's
   doc/guides/nics/features/default.ini, in its order, with values Y or P.
 
@@ -219,6 +219,17 @@ def test_guide_names_every_registered_driver():
     text = GUIDE.read_text()
     for name in drivers:
         assert re.search(rf"\b{re.escape(name)}\b", text), f"{GUIDE} never names {name}"
+
+
+def test_guide_lists_every_xstat():
+    src = driver_source()
+    arrays = re.findall(r"xstat_names\s*\[[^\]]*\]\s*=\s*\{(.*?)\};", src, re.S)
+    assert arrays, f"no xstat name table in {DRIVER}"
+    names = {n for a in arrays for n in re.findall(r'"([^"]+)"', a)}
+    assert names, f"no names in the xstat table of {DRIVER}"
+    text = GUIDE.read_text()
+    missing = sorted(n for n in names if f"``{n}``" not in text)
+    assert not missing, f"{GUIDE} does not mention the xstats {missing}"
 
 
 def read_features() -> List[tuple]:
