@@ -2,10 +2,13 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Drive stock dpdk-testpmd interactively over pipes and parse its answers.
 
-    with TestPmdShell(node, vdevs=[VirtualDevice("net_ivshmem2", {...})]) as pmd:
+    vdev = VirtualDevice("net_ivshmem2", {"socket": "/run/iv2.sock"})
+    with TestPmdShell(node, vdevs=[vdev]) as pmd:     # started: at the prompt
+        pmd.wait_link(0)
         pmd.set_forward_mode("rxonly")
-        pmd.start()
-        stats = pmd.show_port_stats(0)
+        pmd.start_forwarding()
+        stats = pmd.show_port_stats(0)               # a PortStats
+        pmd.stop_forwarding()
 
 testpmd's stdout is made line-buffered with stdbuf so answers arrive at
 once; a reader thread feeds everything to an OutputParser

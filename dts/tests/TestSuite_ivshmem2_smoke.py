@@ -3,8 +3,8 @@
 """Smoke tests of net_ivshmem2 with stock dpdk-testpmd and the real server.
 
 Two testpmd processes join one ivshmem2 group as peers; the suite checks
-probe, link, MAC handling, traffic in both directions, statistics and the
-start-up errors the issue asks to be clear.
+probe, link, MAC handling, traffic in both directions, statistics and that
+start-up errors are clear.
 """
 
 import re

@@ -4,7 +4,8 @@
 
 /*
  * net_ivshmem2 packet ring protocol (protocol number 0x4932, "I2").
- * docs/ring-protocol.md draws the layout and explains the handshake.
+ * doc/guides/nics/ivshmem2.rst ("Design: the ring protocol") draws the
+ * layout and explains the handshake.
  *
  * Every peer writes only its own output section. For each possible remote
  * peer (a "channel") and each queue, that section holds:
