@@ -39,6 +39,19 @@ def header(msg_type, length):
     return struct.pack("<II", msg_type, length)
 
 
+# The version rule of ivshmem2_msg_init_check() (include/ivshmem2/wire.h).
+def init_version_accepted(version, compatible):
+    return 0 < compatible <= PROTOCOL_VERSION <= version
+
+
+# (version, compatible_version) on both sides of every boundary of that rule.
+INIT_VERSION_CASES = [
+    (2, 2), (3, 2), (3, 1), (2, 1), (0xFFFFFFFF, 2),   # accepted
+    (2, 0), (3, 0), (1, 1), (0, 1), (1, 2),             # no compat version / too old
+    (3, 3), (0xFFFFFFFF, 0xFFFFFFFF), (2, 3),           # version 2 dropped
+]
+
+
 def msg_init(peer_id=0, max_peers=2, vectors=1, protocol=0, output_size=0,
              version=PROTOCOL_VERSION, compatible=PROTOCOL_VERSION, extra=b""):
     body = struct.pack("<IIIIIIQ", version, compatible, peer_id, max_peers, vectors,

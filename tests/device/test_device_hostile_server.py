@@ -58,15 +58,11 @@ def efd(srv):
 
 SETUP_CASES = {
     "short-init": (lambda s, c: s.send(w.header(w.MSG_INIT, 20) + bytes(12), [w.memfd(SHM)]),
-                   "INIT message of 20 bytes is shorter than 40"),
+                   "INIT message of 20 bytes: too short for INIT"),
     "len-below-header": (lambda s, c: s.send(w.header(w.MSG_INIT, 4)),
                          "shorter than its header"),
     "oversized": (lambda s, c: s.send(w.header(w.MSG_INIT, 4096) + bytes(4088), [w.memfd(SHM)]),
                   "exceeds 64"),
-    "old-version": (lambda s, c: s.send(w.msg_init(version=1, compatible=1), [w.memfd(SHM)]),
-                    "protocol version 1"),
-    "newer-only-version": (lambda s, c: s.send(w.msg_init(version=3, compatible=3), [w.memfd(SHM)]),
-                           "compatible with 3"),
     "init-without-fd": (lambda s, c: s.send(w.msg_init()), "without a shared-memory fd"),
     "init-with-eventfd": (lambda s, c: s.send(w.msg_init(), [s.eventfd()]),
                           "not a memory file"),
@@ -78,16 +74,21 @@ SETUP_CASES = {
                         "do not fit"),
     "unaligned-output": (lambda s, c: s.send(w.msg_init(output_size=1000), [w.memfd(SHM)]),
                          "page size"),
-    "one-peer": (lambda s, c: s.send(w.msg_init(max_peers=1), [w.memfd(SHM)]), "at least 2 peers"),
+    "one-peer": (lambda s, c: s.send(w.msg_init(max_peers=1), [w.memfd(SHM)]),
+                 "max_peers out of range (version 2, compatible_version 2, ID 0, 1 peers"),
     "too-many-peers": (lambda s, c: s.send(w.msg_init(max_peers=1025), [w.memfd(SHM)]),
-                       "1024"),
+                       "max_peers out of range (version 2, compatible_version 2, ID 0, 1025 peers"),
     "id-outside-group": (lambda s, c: s.send(w.msg_init(peer_id=2), [w.memfd(SHM)]),
-                         "ID 2 in a group of 2"),
-    "no-vectors": (lambda s, c: s.send(w.msg_init(vectors=0), [w.memfd(SHM)]), "0 vectors"),
+                         "peer ID not below max_peers (version 2, compatible_version 2, ID 2, "
+                         "2 peers"),
+    "no-vectors": (lambda s, c: s.send(w.msg_init(vectors=0), [w.memfd(SHM)]),
+                   "vector count out of range (version 2, compatible_version 2, ID 0, 2 peers, "
+                   "0 vectors"),
     "too-many-vectors": (lambda s, c: s.send(w.msg_init(vectors=1025), [w.memfd(SHM)]),
-                         "1025 vectors"),
+                         "vector count out of range (version 2, compatible_version 2, ID 0, "
+                         "2 peers, 1025 vectors"),
     "protocol-over-16-bits": (lambda s, c: s.send(w.msg_init(protocol=0x10000), [w.memfd(SHM)]),
-                              "exceeds 16 bits"),
+                              "protocol wider than 16 bits"),
     "event-fd-first": (lambda s, c: s.send(w.msg_event_fd(0, 0), [s.eventfd()]),
                        "message type 1 before INIT"),
     "closed-at-once": (lambda s, c: c.shutdown(socket.SHUT_RDWR),
@@ -131,6 +132,30 @@ def test_silent_server_times_out(start_qemu, hostile):
 def test_stalled_partial_message_times_out(start_qemu, hostile):
     err = realize_error(start_qemu, hostile(lambda s, c: s.send(w.msg_init()[:10])))
     assert "server sent nothing" in err
+
+
+# The version rule of ivshmem2_msg_init_check() (wire.h):
+# accepted iff 0 < compatible_version <= 2 <= version; both sides of every
+# boundary.
+@pytest.mark.parametrize("version,compat", w.INIT_VERSION_CASES,
+                         ids=[f"v{v}-c{c}" for v, c in w.INIT_VERSION_CASES])
+def test_version_rule(start_qemu, hostile, version, compat):
+    def script(srv, conn):
+        srv.send(w.msg_init(version=version, compatible=compat), [w.memfd(SHM)])
+        srv.send(w.msg_event_fd(0, 0), [srv.eventfd()])
+
+    srv = hostile(script)
+    if w.init_version_accepted(version, compat):
+        qt = start_qemu(device_args(srv.path))
+        pci = PciFunction(qt, 4)
+        pci.map_bars()
+        assert qt.readl(pci.bars[0] + w.REG_MAX_PEERS) == 2
+        return
+    err = realize_error(start_qemu, srv)
+    reason = ("compatible_version is 0" if compat == 0 else
+              "the server's protocol version is older than ours" if version < 2 else
+              "the server no longer serves our protocol version")
+    assert f"invalid INIT: {reason} (version {version}, compatible_version {compat}," in err, err
 
 
 def test_newer_server_still_serving_v2_is_accepted(start_qemu, hostile):
