@@ -34,6 +34,7 @@
 #include "ivshmem2/regs.h"
 #include "ivshmem2/shmem.h"
 #include "ivshmem2/wire.h"
+#include "trace.h"
 
 #define TYPE_IVSHMEM2 "ivshmem2"
 OBJECT_DECLARE_SIMPLE_TYPE(IVShmem2State, IVSHMEM2)
@@ -124,12 +125,18 @@ static void ivshmem2_raise(IVShmem2State *s, uint32_t vector)
 {
     PCIDevice *pdev = PCI_DEVICE(s);
 
+    bool oneshot;
+
     if (!(s->intctrl & IVSHMEM2_INT_CONTROL_ENABLE) || !msix_enabled(pdev)) {
+        trace_ivshmem2_interrupt_dropped(vector, s->intctrl,
+                                         msix_enabled(pdev));
         return;
     }
-    if (ivshmem2_oneshot(s)) {
+    oneshot = ivshmem2_oneshot(s);
+    if (oneshot) {
         s->intctrl &= ~IVSHMEM2_INT_CONTROL_ENABLE;
     }
+    trace_ivshmem2_interrupt(vector, oneshot);
     msix_notify(pdev, vector);
 }
 
@@ -139,6 +146,7 @@ static void ivshmem2_vector_notify(void *opaque)
     IVShmem2State *s = v->s;
 
     if (event_notifier_test_and_clear(&s->peers[s->id].eventfds[v->index])) {
+        trace_ivshmem2_vector_fired(v->index);
         ivshmem2_raise(s, v->index);
     }
 }
@@ -163,6 +171,8 @@ static void ivshmem2_signal(IVShmem2State *s, uint32_t id, uint32_t vector)
 {
     if (ivshmem2_peer_active(s, id) && vector < s->peers[id].nb_eventfds) {
         event_notifier_set(&s->peers[id].eventfds[vector]);
+    } else {
+        trace_ivshmem2_doorbell_dropped(id, vector);
     }
 }
 
@@ -172,6 +182,7 @@ static void ivshmem2_ioeventfd_update(IVShmem2State *s, uint32_t id,
     EventNotifier *e = &s->peers[id].eventfds[vector];
     uint32_t match = IVSHMEM2_DOORBELL(id, vector);
 
+    trace_ivshmem2_ioeventfd(id, vector, add);
     if (add) {
         memory_region_add_eventfd(&s->regs, IVSHMEM2_REG_DOORBELL, 4, true,
                                   match, e);
@@ -186,6 +197,9 @@ static void ivshmem2_remove_peer(IVShmem2State *s, uint32_t id)
     IVShmem2Peer *peer = &s->peers[id];
     uint32_t i;
 
+    if (peer->nb_eventfds) {
+        trace_ivshmem2_peer_removed(id, peer->nb_eventfds);
+    }
     memory_region_transaction_begin();
     for (i = 0; i < peer->nb_ioeventfds; i++) {
         ivshmem2_ioeventfd_update(s, id, i, false);
@@ -250,6 +264,7 @@ static void ivshmem2_add_peer_vector(IVShmem2State *s, uint32_t id,
     }
     e = &peer->eventfds[vector];
     event_notifier_init_fd(e, fd);
+    trace_ivshmem2_peer_vector(id, vector, fd);
     peer->nb_eventfds++;
 
     if (id == s->id) {
@@ -276,6 +291,7 @@ static void ivshmem2_set_state(IVShmem2State *s, uint32_t val)
     uint32_t old = s->state;
     uint32_t i;
 
+    trace_ivshmem2_state(s->id, old, val);
     s->state = val;
     stl_le_p(s->shm_ptr + (uint64_t)s->id * IVSHMEM2_STATE_ENTRY_SIZE, val);
     /* The new entry is visible before any peer takes the interrupt. */
@@ -304,26 +320,35 @@ static void ivshmem2_ring(IVShmem2State *s, uint32_t val)
         return;
     }
     /* A peer that is gone (or not yet there) silently drops it. */
+    trace_ivshmem2_doorbell(id, vector);
     ivshmem2_signal(s, id, vector);
 }
 
 static uint64_t ivshmem2_regs_read(void *opaque, hwaddr addr, unsigned size)
 {
     IVShmem2State *s = opaque;
+    uint64_t val;
 
     switch (addr) {
     case IVSHMEM2_REG_ID:
-        return s->id;
+        val = s->id;
+        break;
     case IVSHMEM2_REG_MAX_PEERS:
-        return s->max_peers;
+        val = s->max_peers;
+        break;
     case IVSHMEM2_REG_INT_CONTROL:
-        return s->intctrl;
+        val = s->intctrl;
+        break;
     case IVSHMEM2_REG_STATE:
-        return s->state;
+        val = s->state;
+        break;
     default:
         /* DOORBELL is write-only; holes read as zero. */
-        return 0;
+        val = 0;
+        break;
     }
+    trace_ivshmem2_reg_read(addr, val);
+    return val;
 }
 
 static void ivshmem2_regs_write(void *opaque, hwaddr addr, uint64_t val,
@@ -331,9 +356,11 @@ static void ivshmem2_regs_write(void *opaque, hwaddr addr, uint64_t val,
 {
     IVShmem2State *s = opaque;
 
+    trace_ivshmem2_reg_write(addr, val);
     switch (addr) {
     case IVSHMEM2_REG_INT_CONTROL:
         s->intctrl = val & IVSHMEM2_INT_CONTROL_ENABLE;
+        trace_ivshmem2_int_control(s->intctrl);
         break;
     case IVSHMEM2_REG_DOORBELL:
         ivshmem2_ring(s, val);
@@ -386,6 +413,7 @@ static void ivshmem2_process_msg(IVShmem2State *s, const uint8_t *buf,
                                  uint32_t len, int fd, Error **errp)
 {
     uint32_t type = ldl_le_p(buf + offsetof(struct ivshmem2_msg_header, type));
+    uint32_t id, vector;
 
     switch (type) {
     case IVSHMEM2_MSG_EVENT_FD:
@@ -398,10 +426,10 @@ static void ivshmem2_process_msg(IVShmem2State *s, const uint8_t *buf,
             error_setg(errp, "EVENT_FD message without an eventfd");
             break;
         }
-        ivshmem2_add_peer_vector(s,
-            ldl_le_p(buf + offsetof(struct ivshmem2_msg_event_fd, id)),
-            ldl_le_p(buf + offsetof(struct ivshmem2_msg_event_fd, vector)),
-            fd, errp);
+        id = ldl_le_p(buf + offsetof(struct ivshmem2_msg_event_fd, id));
+        vector = ldl_le_p(buf + offsetof(struct ivshmem2_msg_event_fd, vector));
+        trace_ivshmem2_msg_event_fd(id, vector, fd);
+        ivshmem2_add_peer_vector(s, id, vector, fd, errp);
         return;
     case IVSHMEM2_MSG_PEER_GONE:
         if (len < sizeof(struct ivshmem2_msg_peer_gone)) {
@@ -409,15 +437,16 @@ static void ivshmem2_process_msg(IVShmem2State *s, const uint8_t *buf,
                        "short", len);
             break;
         }
-        ivshmem2_peer_gone(s,
-            ldl_le_p(buf + offsetof(struct ivshmem2_msg_peer_gone, id)),
-            errp);
+        id = ldl_le_p(buf + offsetof(struct ivshmem2_msg_peer_gone, id));
+        trace_ivshmem2_msg_peer_gone(id);
+        ivshmem2_peer_gone(s, id, errp);
         break;
     case IVSHMEM2_MSG_INIT:
         error_setg(errp, "unexpected second INIT message");
         break;
     default:
         /* Unknown types are skipped: room for extensions. */
+        trace_ivshmem2_msg_unknown(type, len);
         warn_report("ivshmem2: ignoring server message of unknown type %"
                     PRIu32, type);
         break;
@@ -467,6 +496,7 @@ static void ivshmem2_server_lost(IVShmem2State *s, const char *why)
         return;
     }
     s->server_lost = true;
+    trace_ivshmem2_server_lost(why);
     if (s->msg_fd >= 0) {
         close(s->msg_fd);
         s->msg_fd = -1;
@@ -505,6 +535,7 @@ static void ivshmem2_receive(void *opaque, const uint8_t *buf, int size)
     if (s->msg_len == sizeof(struct ivshmem2_msg_header)) {
         s->msg_total = ivshmem2_msg_length(s->msg_buf, &err);
         if (!s->msg_total) {
+            trace_ivshmem2_msg_error(error_get_pretty(err));
             error_report_err(err);
             ivshmem2_server_lost(s, "invalid server message");
             return;
@@ -520,6 +551,7 @@ static void ivshmem2_receive(void *opaque, const uint8_t *buf, int size)
     s->msg_len = 0;
     ivshmem2_process_msg(s, s->msg_buf, s->msg_total, fd, &err);
     if (err) {
+        trace_ivshmem2_msg_error(error_get_pretty(err));
         error_prepend(&err, "ivshmem2: message ignored: ");
         error_report_err(err);
     }
@@ -723,6 +755,7 @@ fail:
 
 static bool ivshmem2_recv_init(IVShmem2State *s, Error **errp)
 {
+    ERRP_GUARD();
     uint8_t buf[IVSHMEM2_MSG_MAX_LEN];
     struct ivshmem2_msg_init m;
     uint32_t len;
@@ -733,7 +766,11 @@ static bool ivshmem2_recv_init(IVShmem2State *s, Error **errp)
         return false;
     }
     ivshmem2_decode_init(&m, buf, len);
+    trace_ivshmem2_msg_init(len, m.version, m.compatible_version, m.id,
+                            m.max_peers, m.vectors, m.protocol,
+                            m.output_section_size, fd);
     if (!ivshmem2_check_init(s, &m, len, fd, errp)) {
+        trace_ivshmem2_msg_error(error_get_pretty(*errp));
         if (fd >= 0) {
             close(fd);
         }
@@ -757,6 +794,7 @@ static bool ivshmem2_recv_own_vectors(IVShmem2State *s, Error **errp)
         }
         ivshmem2_process_msg(s, buf, len, fd, errp);
         if (*errp) {
+            trace_ivshmem2_msg_error(error_get_pretty(*errp));
             return false;
         }
     }
@@ -974,6 +1012,8 @@ static void ivshmem2_realize(PCIDevice *pdev, Error **errp)
     qemu_chr_fe_set_handlers(&s->server_chr, ivshmem2_can_receive,
                              ivshmem2_receive, ivshmem2_chr_event, NULL, s,
                              NULL, true);
+    trace_ivshmem2_realize(s->id, s->max_peers, s->vectors, s->protocol,
+                           s->ioeventfd);
     return;
 
 fail:
@@ -990,6 +1030,7 @@ static void ivshmem2_reset(DeviceState *dev)
     IVShmem2State *s = IVSHMEM2(dev);
     PCIDevice *pdev = PCI_DEVICE(dev);
 
+    trace_ivshmem2_reset(s->id);
     s->intctrl = 0;
     ivshmem2_set_state(s, IVSHMEM2_STATE_RESET);
     /* One-shot mode does not survive a reset either. */

@@ -15,8 +15,10 @@
 #
 # The device is added without patching QEMU: hw/ivshmem2 is a symlink to this
 # clone's device/ directory, include/ivshmem2 a symlink to the shared headers,
-# and one guarded line is appended to hw/meson.build and hw/Kconfig (plus one
-# to tests/qtest/meson.build for the libqtest test). The symlinks are
+# and one guarded line is appended to hw/meson.build and hw/Kconfig, one to
+# stubs/meson.build that lists hw/ivshmem2 in trace_events_subdirs (for the
+# device's trace-events), and one to tests/qtest/meson.build for the libqtest
+# test. The symlinks are
 # re-pointed on every run, so a cache shared by several clones always builds
 # the clone that runs the script. A device edit is an incremental rebuild; a
 # new source version gets a fresh tree.
@@ -98,6 +100,10 @@ link_device() {
 	ln -sfn "$REPO/device/tests" "$src/tests/qtest/ivshmem2"
 	append_once "$src/hw/meson.build" "subdir('ivshmem2')"
 	append_once "$src/hw/Kconfig" "source ivshmem2/Kconfig"
+	# hw/ivshmem2/trace-events -> trace/trace-hw_ivshmem2.h: trace/meson.build
+	# reads trace_events_subdirs, which the top-level meson.build fills before
+	# subdir('stubs') and reads right after it, in subdir('trace').
+	append_once "$src/stubs/meson.build" "trace_events_subdirs += [ 'hw/ivshmem2' ]"
 	append_once "$src/tests/qtest/meson.build" "subdir('ivshmem2')"
 }
 
