@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "check.h"
@@ -119,35 +120,22 @@ static const InitCase cases[] = {
       IVSHMEM2_MSG_INIT_BAD_PROTOCOL },
 };
 
+/* Where each field is; all of them are 32-bit. */
+static const size_t field_offset[] = {
+    [F_TYPE] = offsetof(struct ivshmem2_msg_init, header.type),
+    [F_HLEN] = offsetof(struct ivshmem2_msg_init, header.len),
+    [F_VERSION] = offsetof(struct ivshmem2_msg_init, version),
+    [F_COMPAT] = offsetof(struct ivshmem2_msg_init, compatible_version),
+    [F_ID] = offsetof(struct ivshmem2_msg_init, id),
+    [F_MAX_PEERS] = offsetof(struct ivshmem2_msg_init, max_peers),
+    [F_VECTORS] = offsetof(struct ivshmem2_msg_init, vectors),
+    [F_PROTOCOL] = offsetof(struct ivshmem2_msg_init, protocol),
+};
+
 static void set_field(struct ivshmem2_msg_init *m, InitField f, uint32_t v)
 {
-    switch (f) {
-    case F_NONE:
-        break;
-    case F_TYPE:
-        m->header.type = v;
-        break;
-    case F_HLEN:
-        m->header.len = v;
-        break;
-    case F_VERSION:
-        m->version = v;
-        break;
-    case F_COMPAT:
-        m->compatible_version = v;
-        break;
-    case F_ID:
-        m->id = v;
-        break;
-    case F_MAX_PEERS:
-        m->max_peers = v;
-        break;
-    case F_VECTORS:
-        m->vectors = v;
-        break;
-    case F_PROTOCOL:
-        m->protocol = v;
-        break;
+    if (f != F_NONE) {
+        memcpy((uint8_t *)m + field_offset[f], &v, sizeof(v));
     }
 }
 
