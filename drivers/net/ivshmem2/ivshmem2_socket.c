@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,8 +342,13 @@ init_accept(struct ivshmem2_socket *s, const uint8_t *buf, int len, int fd,
 			     IVSHMEM2_NET_PROTOCOL, IVSHMEM2_NET_PROTOCOL);
 		goto err;
 	}
-	if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-		IVSHMEM2_LOG(ERR, "%s: cannot size the shared memory", s->name);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		IVSHMEM2_LOG(ERR, "%s: the fd of INIT is not a memory file", s->name);
+		goto err;
+	}
+	if (st.st_size <= 0 || (uint64_t)st.st_size > IVSHMEM2_MAX_SHM_SIZE) {
+		IVSHMEM2_LOG(ERR, "%s: shared memory of %jd bytes (must be 1 to %llu)", s->name,
+			     (intmax_t)st.st_size, IVSHMEM2_MAX_SHM_SIZE);
 		goto err;
 	}
 	in->shm_fd = fd;
