@@ -616,56 +616,63 @@ fail:
     return 0;
 }
 
-static bool ivshmem2_check_init(IVShmem2State *s, const uint8_t *buf,
+/* Decodes INIT (little-endian on the wire) into host byte order. */
+static void ivshmem2_decode_init(struct ivshmem2_msg_init *m,
+                                 const uint8_t *buf, uint32_t len)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m, buf, MIN(len, sizeof(*m)));
+    le32_to_cpus(&m->header.type);
+    le32_to_cpus(&m->header.len);
+    le32_to_cpus(&m->version);
+    le32_to_cpus(&m->compatible_version);
+    le32_to_cpus(&m->id);
+    le32_to_cpus(&m->max_peers);
+    le32_to_cpus(&m->vectors);
+    le32_to_cpus(&m->protocol);
+    le64_to_cpus(&m->output_section_size);
+}
+
+/* Checks INIT with the rule every receiver shares (wire.h). */
+static bool ivshmem2_check_init(IVShmem2State *s,
+                                const struct ivshmem2_msg_init *m,
                                 uint32_t len, int fd, Error **errp)
 {
-    uint32_t type = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                            header.type));
-    uint32_t version = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                               version));
-    uint32_t compat = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                              compatible_version));
-    uint32_t protocol = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                                protocol));
+    enum ivshmem2_msg_init_error err;
 
-    if (type != IVSHMEM2_MSG_INIT) {
+    err = ivshmem2_msg_init_check(m, len, IVSHMEM2_MAX_VECTORS);
+    if (err == IVSHMEM2_MSG_INIT_NOT_INIT) {
         error_setg(errp, "server sent message type %" PRIu32 " before INIT",
-                   type);
+                   m->header.type);
         return false;
     }
-    if (len < sizeof(struct ivshmem2_msg_init)) {
-        error_setg(errp, "INIT message of %" PRIu32 " bytes is shorter than "
-                   "%zu", len, sizeof(struct ivshmem2_msg_init));
+    if (err == IVSHMEM2_MSG_INIT_NO_HEADER ||
+        err == IVSHMEM2_MSG_INIT_LEN_MISMATCH ||
+        err == IVSHMEM2_MSG_INIT_TOO_SHORT ||
+        err == IVSHMEM2_MSG_INIT_TOO_LONG) {
+        error_setg(errp, "INIT message of %" PRIu32 " bytes: %s", len,
+                   ivshmem2_msg_init_strerror(err));
         return false;
     }
-    /* A newer server may still serve version 2 peers. */
-    if (version < IVSHMEM2_PROTOCOL_VERSION ||
-        compat > IVSHMEM2_PROTOCOL_VERSION) {
-        error_setg(errp, "server speaks protocol version %" PRIu32
-                   " (compatible with %" PRIu32 "), this device version %u",
-                   version, compat, IVSHMEM2_PROTOCOL_VERSION);
+    if (err != IVSHMEM2_MSG_INIT_OK) {
+        error_setg(errp, "invalid INIT: %s (version %" PRIu32
+                   ", compatible_version %" PRIu32 ", ID %" PRIu32 ", %" PRIu32
+                   " peers, %" PRIu32 " vectors, protocol 0x%" PRIx32
+                   "; this device speaks version %u and supports up to %u "
+                   "vectors)", ivshmem2_msg_init_strerror(err), m->version,
+                   m->compatible_version, m->id, m->max_peers, m->vectors,
+                   m->protocol, IVSHMEM2_PROTOCOL_VERSION,
+                   IVSHMEM2_MAX_VECTORS);
         return false;
     }
     if (fd < 0) {
         error_setg(errp, "INIT message without a shared-memory fd");
         return false;
     }
-
-    s->id = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init, id));
-    s->max_peers = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                           max_peers));
-    s->vectors = ldl_le_p(buf + offsetof(struct ivshmem2_msg_init, vectors));
-    if (s->vectors < 1 || s->vectors > IVSHMEM2_MAX_VECTORS) {
-        error_setg(errp, "server assigns %" PRIu32 " vectors, the device "
-                   "supports 1 to %u", s->vectors, IVSHMEM2_MAX_VECTORS);
-        return false;
-    }
-    if (protocol > 0xffff) {
-        error_setg(errp, "protocol 0x%" PRIx32 " exceeds 16 bits", protocol);
-        return false;
-    }
-    s->protocol = protocol;
-    /* max_peers is checked by the layout, the ID once max_peers is good. */
+    s->id = m->id;
+    s->max_peers = m->max_peers;
+    s->vectors = m->vectors;
+    s->protocol = m->protocol;
     return true;
 }
 
@@ -699,12 +706,6 @@ static bool ivshmem2_map_shm(IVShmem2State *s, int fd, uint64_t out_size,
                    ivshmem2_layout_strerror(lerr));
         goto fail;
     }
-    if (s->id >= s->max_peers) {
-        error_setg(errp, "server assigns ID %" PRIu32 " in a group of %"
-                   PRIu32 " peers", s->id, s->max_peers);
-        goto fail;
-    }
-
     memory_region_init_ram_from_fd(&s->shm, OBJECT(s), "ivshmem2.shm",
                                    st.st_size, RAM_SHARED, fd, 0, errp);
     if (*errp) {
@@ -723,6 +724,7 @@ fail:
 static bool ivshmem2_recv_init(IVShmem2State *s, Error **errp)
 {
     uint8_t buf[IVSHMEM2_MSG_MAX_LEN];
+    struct ivshmem2_msg_init m;
     uint32_t len;
     int fd;
 
@@ -730,15 +732,14 @@ static bool ivshmem2_recv_init(IVShmem2State *s, Error **errp)
     if (!len) {
         return false;
     }
-    if (!ivshmem2_check_init(s, buf, len, fd, errp)) {
+    ivshmem2_decode_init(&m, buf, len);
+    if (!ivshmem2_check_init(s, &m, len, fd, errp)) {
         if (fd >= 0) {
             close(fd);
         }
         return false;
     }
-    return ivshmem2_map_shm(s, fd,
-        ldq_le_p(buf + offsetof(struct ivshmem2_msg_init,
-                                output_section_size)), errp);
+    return ivshmem2_map_shm(s, fd, m.output_section_size, errp);
 }
 
 /* The server sends the other peers' vectors, then our own, right away. */

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import ivshmem2_wire as w
+
 SLOT = 4  # the device sits at 00:04.0 in every test machine
 
 
@@ -34,7 +36,7 @@ class GroupConfig:
 
     @property
     def shm_size(self) -> int:
-        size = 4096
+        size = w.PAGE  # the server rounds up to a power of two, at least a page
         while size < parse_size(self.size):
             size *= 2
         return size
@@ -45,7 +47,7 @@ class GroupConfig:
 
     @property
     def rw_size(self) -> int:
-        return self.shm_size - 4096 - self.peers * self.output_size
+        return self.shm_size - w.STATE_TABLE_SIZE - self.peers * self.output_size
 
     @property
     def output_offset(self) -> int:

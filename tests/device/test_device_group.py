@@ -5,7 +5,7 @@
 
 import pytest
 
-import device_wire as w
+import ivshmem2_wire as w
 from device_harness import GroupConfig, wait_until
 from device_qtest import Msix
 

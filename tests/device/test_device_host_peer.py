@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-import device_wire as w
+import ivshmem2_wire as w
 from device_harness import GroupConfig
 from device_qtest import Msix
 from ivshmem2_peer import Peer

@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-import device_wire as w
+import ivshmem2_wire as w
 from device_harness import device_args
 from device_qtest import Msix, PciFunction, QemuFailed
+from scripted_server import ScriptedServer, memfd, read_eventfd, send_setup
 from started import started
 
 pytestmark = pytest.mark.qemu
@@ -27,7 +28,7 @@ SHM = 64 * 1024
 @pytest.fixture
 def hostile(workdir):
     """hostile(script) -> ScriptedServer on a fresh socket; closed at teardown."""
-    with started(w.ScriptedServer, w.ScriptedServer.close) as make:
+    with started(ScriptedServer, ScriptedServer.close) as make:
         yield lambda script: make(workdir / f"bad{len(make.items)}.sock", script)
 
 
@@ -45,7 +46,7 @@ def init_then(*msgs, **init_args):
     """Script: a valid INIT (+ memfd), then raw (bytes, fds) messages."""
 
     def script(srv, conn):
-        srv.send(w.msg_init(**init_args), [w.memfd(SHM)])
+        srv.send(w.msg_init(**init_args), [memfd(SHM)])
         for data, fds in msgs:
             srv.send(data, fds(srv) if callable(fds) else fds)
 
@@ -57,37 +58,38 @@ def efd(srv):
 
 
 SETUP_CASES = {
-    "short-init": (lambda s, c: s.send(w.header(w.MSG_INIT, 20) + bytes(12), [w.memfd(SHM)]),
-                   "INIT message of 20 bytes is shorter than 40"),
+    "short-init": (lambda s, c: s.send(w.header(w.MSG_INIT, 20) + bytes(12), [memfd(SHM)]),
+                   "INIT message of 20 bytes: too short for INIT"),
     "len-below-header": (lambda s, c: s.send(w.header(w.MSG_INIT, 4)),
                          "shorter than its header"),
-    "oversized": (lambda s, c: s.send(w.header(w.MSG_INIT, 4096) + bytes(4088), [w.memfd(SHM)]),
+    "oversized": (lambda s, c: s.send(w.header(w.MSG_INIT, 4096) + bytes(4088), [memfd(SHM)]),
                   "exceeds 64"),
-    "old-version": (lambda s, c: s.send(w.msg_init(version=1, compatible=1), [w.memfd(SHM)]),
-                    "protocol version 1"),
-    "newer-only-version": (lambda s, c: s.send(w.msg_init(version=3, compatible=3), [w.memfd(SHM)]),
-                           "compatible with 3"),
     "init-without-fd": (lambda s, c: s.send(w.msg_init()), "without a shared-memory fd"),
     "init-with-eventfd": (lambda s, c: s.send(w.msg_init(), [s.eventfd()]),
                           "not a memory file"),
     "read-only-memory": (lambda s, c: s.send(w.msg_init(), [read_only_memfd()]),
                          "cannot map the shared memory"),
-    "empty-memory": (lambda s, c: s.send(w.msg_init(), [w.memfd(0)]), "shared memory of 0 bytes"),
-    "unaligned-memory": (lambda s, c: s.send(w.msg_init(), [w.memfd(SHM + 100)]), "page size"),
-    "outputs-too-big": (lambda s, c: s.send(w.msg_init(output_size=32768), [w.memfd(SHM)]),
+    "empty-memory": (lambda s, c: s.send(w.msg_init(), [memfd(0)]), "shared memory of 0 bytes"),
+    "unaligned-memory": (lambda s, c: s.send(w.msg_init(), [memfd(SHM + 100)]), "page size"),
+    "outputs-too-big": (lambda s, c: s.send(w.msg_init(output_size=32768), [memfd(SHM)]),
                         "do not fit"),
-    "unaligned-output": (lambda s, c: s.send(w.msg_init(output_size=1000), [w.memfd(SHM)]),
+    "unaligned-output": (lambda s, c: s.send(w.msg_init(output_size=1000), [memfd(SHM)]),
                          "page size"),
-    "one-peer": (lambda s, c: s.send(w.msg_init(max_peers=1), [w.memfd(SHM)]), "at least 2 peers"),
-    "too-many-peers": (lambda s, c: s.send(w.msg_init(max_peers=1025), [w.memfd(SHM)]),
-                       "1024"),
-    "id-outside-group": (lambda s, c: s.send(w.msg_init(peer_id=2), [w.memfd(SHM)]),
-                         "ID 2 in a group of 2"),
-    "no-vectors": (lambda s, c: s.send(w.msg_init(vectors=0), [w.memfd(SHM)]), "0 vectors"),
-    "too-many-vectors": (lambda s, c: s.send(w.msg_init(vectors=1025), [w.memfd(SHM)]),
-                         "1025 vectors"),
-    "protocol-over-16-bits": (lambda s, c: s.send(w.msg_init(protocol=0x10000), [w.memfd(SHM)]),
-                              "exceeds 16 bits"),
+    "one-peer": (lambda s, c: s.send(w.msg_init(max_peers=1), [memfd(SHM)]),
+                 "max_peers out of range (version 2, compatible_version 2, ID 0, 1 peers"),
+    "too-many-peers": (lambda s, c: s.send(w.msg_init(max_peers=1025), [memfd(SHM)]),
+                       "max_peers out of range (version 2, compatible_version 2, ID 0, 1025 peers"),
+    "id-outside-group": (lambda s, c: s.send(w.msg_init(peer_id=2), [memfd(SHM)]),
+                         "peer ID not below max_peers (version 2, compatible_version 2, ID 2, "
+                         "2 peers"),
+    "no-vectors": (lambda s, c: s.send(w.msg_init(vectors=0), [memfd(SHM)]),
+                   "vector count out of range (version 2, compatible_version 2, ID 0, 2 peers, "
+                   "0 vectors"),
+    "too-many-vectors": (lambda s, c: s.send(w.msg_init(vectors=1025), [memfd(SHM)]),
+                         "vector count out of range (version 2, compatible_version 2, ID 0, "
+                         "2 peers, 1025 vectors"),
+    "protocol-over-16-bits": (lambda s, c: s.send(w.msg_init(protocol=0x10000), [memfd(SHM)]),
+                              "protocol wider than 16 bits"),
     "event-fd-first": (lambda s, c: s.send(w.msg_event_fd(0, 0), [s.eventfd()]),
                        "message type 1 before INIT"),
     "closed-at-once": (lambda s, c: c.shutdown(socket.SHUT_RDWR),
@@ -100,17 +102,17 @@ SETUP_CASES = {
                             "out of order"),
     "peer-outside-group": (init_then((w.msg_event_fd(5, 0), efd)), "peer 5"),
     "event-fd-without-fd": (init_then((w.msg_event_fd(0, 0), [])), "without an eventfd"),
-    "event-fd-not-eventfd": (init_then((w.msg_event_fd(0, 0), lambda s: [w.memfd(4096)])),
+    "event-fd-not-eventfd": (init_then((w.msg_event_fd(0, 0), lambda s: [memfd(4096)])),
                              "not an eventfd"),
     "short-event-fd": (init_then((w.header(w.MSG_EVENT_FD, 12) + bytes(4), efd)), "too short"),
     "peer-gone-of-self": (init_then((w.msg_peer_gone(0), [])), "this peer (0) is gone"),
     "peer-gone-unknown": (init_then((w.msg_peer_gone(1), [])), "unknown peer 1"),
-    "second-init": (init_then((w.msg_init(), lambda s: [w.memfd(SHM)])), "second INIT"),
+    "second-init": (init_then((w.msg_init(), lambda s: [memfd(SHM)])), "second INIT"),
 }
 
 
 def read_only_memfd():
-    fd = w.memfd(SHM)
+    fd = memfd(SHM)
     ro = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY)
     os.close(fd)
     return ro
@@ -133,9 +135,32 @@ def test_stalled_partial_message_times_out(start_qemu, hostile):
     assert "server sent nothing" in err
 
 
+# The version rule of ivshmem2_msg_init_check() (wire.h), through its mirror:
+# accepted iff 0 < compatible_version <= 2 <= version; both sides of every
+# boundary.
+@pytest.mark.parametrize("version,compat", w.INIT_VERSION_CASES,
+                         ids=[f"v{v}-c{c}" for v, c in w.INIT_VERSION_CASES])
+def test_version_rule(start_qemu, hostile, version, compat):
+    def script(srv, conn):
+        srv.send(w.msg_init(version=version, compatible=compat), [memfd(SHM)])
+        srv.send(w.msg_event_fd(0, 0), [srv.eventfd()])
+
+    srv = hostile(script)
+    verdict = w.init_check(w.Init(version=version, compatible_version=compat))
+    if verdict == "OK":
+        qt = start_qemu(device_args(srv.path))
+        pci = PciFunction(qt, 4)
+        pci.map_bars()
+        assert qt.readl(pci.bars[0] + w.REG_MAX_PEERS) == 2
+        return
+    err = realize_error(start_qemu, srv)
+    assert (f"invalid INIT: {w.INIT_ERRORS[verdict]} (version {version}, "
+            f"compatible_version {compat},") in err, err
+
+
 def test_newer_server_still_serving_v2_is_accepted(start_qemu, hostile):
     def script(srv, conn):
-        srv.send(w.msg_init(version=3, compatible=2, extra=b"futurext"), [w.memfd(SHM)])
+        srv.send(w.msg_init(version=3, compatible=2, extra=b"futurext"), [memfd(SHM)])
         srv.send(w.msg_event_fd(0, 0), [srv.eventfd()])
 
     srv = hostile(script)
@@ -154,7 +179,7 @@ def test_non_socket_chardev_is_refused(start_qemu, workdir):
 
 def test_master_on_needs_id_0(start_qemu, hostile):
     def script(srv, conn):
-        w.send_setup(srv, peer_id=1, other_peers=[0])
+        send_setup(srv, peer_id=1, other_peers=[0])
 
     srv = hostile(script)
     with pytest.raises(QemuFailed) as failed:
@@ -174,7 +199,7 @@ RUNTIME_CASES = {
     "event-fd-without-fd": (lambda s: s.send(w.msg_event_fd(2, 0)), "without an eventfd"),
     "event-fd-outside": (lambda s: s.send(w.msg_event_fd(4, 0), [s.eventfd()]), "peer 4"),
     "event-fd-pipe": (lambda s: s.send(w.msg_event_fd(2, 0), [os.pipe()[0]]), "not an eventfd"),
-    "second-init": (lambda s: s.send(w.msg_init(), [w.memfd(SHM)]), "second INIT"),
+    "second-init": (lambda s: s.send(w.msg_init(), [memfd(SHM)]), "second INIT"),
     "unknown-type": (lambda s: s.send(w.header(7, 12) + bytes(4)), "unknown type 7"),
     "two-fds": (lambda s: s.send(w.msg_event_fd(2, 0), [s.eventfd(), s.eventfd()]), None),
     "short-header": (lambda s: s.send(w.header(w.MSG_PEER_GONE, 3)), "shorter than its header"),
@@ -190,7 +215,7 @@ def peer_1_with_interrupts(start_qemu, hostile, max_peers):
     fds = {}
 
     def script(srv, conn):
-        fds.update(w.send_setup(srv, peer_id=1, max_peers=max_peers, vectors=2,
+        fds.update(send_setup(srv, peer_id=1, max_peers=max_peers, vectors=2,
                                 other_peers=[0])[1])
 
     srv = hostile(script)
@@ -210,7 +235,7 @@ def wait_doorbell(qt, bar0, eventfd, what, ring_again=False):
     set up yet)."""
     deadline = time.monotonic() + 10
     while True:
-        count = w.read_eventfd(eventfd)
+        count = read_eventfd(eventfd)
         if count:
             return count
         assert time.monotonic() < deadline, what
@@ -238,7 +263,7 @@ def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
     os.write(fds[1][1], struct.pack("<Q", 1))
     assert msix.wait_fired(1)
     qt.writel(bar0 + w.REG_STATE, 4)
-    assert w.read_eventfd(fds[0][0]) == 1
+    assert read_eventfd(fds[0][0]) == 1
     assert qt.alive()
 
 
@@ -249,7 +274,7 @@ def test_valid_peer_gone_raises_vector0_and_drops_doorbells(start_qemu, hostile)
     qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
     qt.writel(bar0 + w.REG_STATE, 1)
     time.sleep(0.2)
-    assert w.read_eventfd(fds[0][1]) == 0 and w.read_eventfd(fds[0][0]) == 0, \
+    assert read_eventfd(fds[0][1]) == 0 and read_eventfd(fds[0][0]) == 0, \
         "doorbells and state interrupts to a gone peer are dropped"
     # the peer may come back
     e0, e1 = srv.eventfd(), srv.eventfd()

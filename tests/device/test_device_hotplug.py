@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-import device_wire as w
+import ivshmem2_wire as w
 from device_harness import SLOT, GroupConfig, wait_until
 from device_qtest import PciFunction
 

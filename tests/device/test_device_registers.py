@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-import device_wire as w
+import ivshmem2_wire as w
 from device_harness import GroupConfig
 from device_qtest import PCI_CAP_ID_MSIX, PCI_CAP_ID_VNDR, PCI_COMMAND, Msix, PciFunction
 
@@ -64,8 +64,8 @@ def test_pci_identity(start_qemu, group, config):
 
     qt = start_qemu(device_args(group.socket))
     pci = PciFunction(qt, SLOT)
-    assert pci.cfg_read16(0x00) == w.VENDOR_ID
-    assert pci.cfg_read16(0x02) == w.DEVICE_ID
+    assert pci.cfg_read16(0x00) == w.PCI_VENDOR_ID
+    assert pci.cfg_read16(0x02) == w.PCI_DEVICE_ID
     assert pci.cfg_read8(0x08) == 0  # revision
     assert pci.cfg_read32(0x08) >> 8 == 0xFF0000 | config.protocol
     assert pci.cfg_read8(0x0E) == 0  # header type
@@ -318,5 +318,5 @@ def test_migration_is_blocked(peer):
 @configs(CONFIGS[:1])
 def test_seed_device_name(start_peer, group, config):
     qt, pci = start_peer(group.socket, device="ivshmem")
-    assert pci.cfg_read32(0) == (w.DEVICE_ID << 16) | w.VENDOR_ID
+    assert pci.cfg_read32(0) == (w.PCI_DEVICE_ID << 16) | w.PCI_VENDOR_ID
     assert qt.readl(pci.bars[0] + w.REG_MAX_PEERS) == config.peers

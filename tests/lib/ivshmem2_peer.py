@@ -39,33 +39,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional
 
-# --- Mirror of include/ivshmem2/wire.h (keep in sync with that header) ---
-PROTOCOL_VERSION = 2  # IVSHMEM2_PROTOCOL_VERSION
-MSG_MAX_LEN = 64  # IVSHMEM2_MSG_MAX_LEN
-MSG_INIT = 0  # IVSHMEM2_MSG_INIT
-MSG_EVENT_FD = 1  # IVSHMEM2_MSG_EVENT_FD
-MSG_PEER_GONE = 2  # IVSHMEM2_MSG_PEER_GONE
-MSG_NAMES = {MSG_INIT: "INIT", MSG_EVENT_FD: "EVENT_FD", MSG_PEER_GONE: "PEER_GONE"}
-HEADER = struct.Struct("<II")  # struct ivshmem2_msg_header: type, len
-INIT_BODY = struct.Struct("<IIIIIIQ")  # version .. output_section_size
-EVENT_FD_BODY = struct.Struct("<II")  # id, vector
-PEER_GONE_BODY = struct.Struct("<I")  # id
-INIT_LEN = HEADER.size + INIT_BODY.size  # 40, static-asserted in wire.h
-EVENT_FD_LEN = HEADER.size + EVENT_FD_BODY.size  # 16
-PEER_GONE_LEN = HEADER.size + PEER_GONE_BODY.size  # 12
-MSG_LEN = {MSG_INIT: INIT_LEN, MSG_EVENT_FD: EVENT_FD_LEN, MSG_PEER_GONE: PEER_GONE_LEN}
-
-# --- Mirror of include/ivshmem2/shmem.h ---
-STATE_TABLE_SIZE = 4096  # IVSHMEM2_STATE_TABLE_SIZE
-STATE_ENTRY_SIZE = 4  # IVSHMEM2_STATE_ENTRY_SIZE
-STATE_TABLE_MAX_PEERS = STATE_TABLE_SIZE // STATE_ENTRY_SIZE  # 1024
-STATE_RESET = 0  # IVSHMEM2_STATE_RESET
-
-# Limits a receiver enforces (spec section 5, device-side checks).
-MAX_VECTORS = 1024
-MAX_ID = 0xFFFF
-
-assert INIT_LEN == 40 and EVENT_FD_LEN == 16 and PEER_GONE_LEN == 12
+# The wire format, limits and layout rule: the one mirror of include/ivshmem2.
+from ivshmem2_wire import (EVENT_FD_BODY, HEADER, INIT_ERRORS, MSG_EVENT_FD, MSG_INIT, MSG_LEN,
+                           MSG_NAMES, MSG_PEER_GONE, PEER_GONE_BODY, STATE_ENTRY_SIZE, Init,
+                           Layout, compute_layout, init_check)
 
 
 class ProtocolError(AssertionError):
@@ -74,57 +51,6 @@ class ProtocolError(AssertionError):
 
 class ServerClosed(ConnectionError):
     """The server closed the connection (e.g. group full, or it stopped)."""
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Shared-memory layout, as ivshmem2_layout_compute() in shmem.h."""
-
-    shm_size: int
-    rw_section_offset: int
-    rw_section_size: int
-    output_section_offset: int
-    output_section_size: int
-    max_peers: int
-
-    def output_offset(self, peer_id: int) -> int:
-        """Offset of peer @peer_id's output section."""
-        if not 0 <= peer_id < self.max_peers:
-            raise ValueError(f"peer {peer_id} outside 0..{self.max_peers - 1}")
-        return self.output_section_offset + peer_id * self.output_section_size
-
-
-def compute_layout(shm_size: int, max_peers: int, output_section_size: int,
-                   page_size: int = 4096) -> Layout:
-    """Python twin of ivshmem2_layout_compute(); raises ValueError on errors."""
-    if max_peers < 2:
-        raise ValueError("a group needs at least 2 peers")
-    if max_peers > STATE_TABLE_MAX_PEERS:
-        raise ValueError("more peers than the state table holds")
-    if page_size <= 0 or page_size & (page_size - 1) or shm_size % page_size \
-            or output_section_size % page_size:
-        raise ValueError("sizes must be multiples of the page size")
-    if shm_size < STATE_TABLE_SIZE or \
-            output_section_size > (shm_size - STATE_TABLE_SIZE) // max_peers:
-        raise ValueError("state table and output sections do not fit")
-    outputs = output_section_size * max_peers
-    return Layout(shm_size=shm_size, rw_section_offset=STATE_TABLE_SIZE,
-                  rw_section_size=shm_size - STATE_TABLE_SIZE - outputs,
-                  output_section_offset=shm_size - outputs,
-                  output_section_size=output_section_size, max_peers=max_peers)
-
-
-@dataclass(frozen=True)
-class Init:
-    """The fields of an INIT message."""
-
-    version: int
-    compatible_version: int
-    id: int
-    max_peers: int
-    vectors: int
-    protocol: int
-    output_section_size: int
 
 
 @dataclass
@@ -315,17 +241,10 @@ class Peer:
             raise ProtocolError("second INIT")
         if len(fds) != 1:
             raise ProtocolError(f"INIT with {len(fds)} fds, expected 1")
-        init = Init(*INIT_BODY.unpack(body))
-        if init.compatible_version != PROTOCOL_VERSION or init.version < PROTOCOL_VERSION:
-            raise ProtocolError(f"INIT version {init.version}/{init.compatible_version}")
-        if not 2 <= init.max_peers <= STATE_TABLE_MAX_PEERS:
-            raise ProtocolError(f"INIT max_peers {init.max_peers}")
-        if init.id >= init.max_peers or init.id > MAX_ID:
-            raise ProtocolError(f"INIT id {init.id} with max_peers {init.max_peers}")
-        if not 1 <= init.vectors <= MAX_VECTORS:
-            raise ProtocolError(f"INIT vectors {init.vectors}")
-        if init.protocol > 0xFFFF:
-            raise ProtocolError(f"INIT protocol 0x{init.protocol:x} is not 16-bit")
+        init = Init.unpack(body)
+        verdict = init_check(init, length)
+        if verdict != "OK":
+            raise ProtocolError(f"INIT: {INIT_ERRORS[verdict]} ({init})")
         fd = fds.pop()
         self.shm_fd = fd
         st = os.fstat(fd)

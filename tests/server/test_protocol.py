@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import ivshmem2_peer
-from ivshmem2_peer import (EVENT_FD_LEN, INIT_LEN, MSG_EVENT_FD, MSG_INIT, MSG_PEER_GONE,
-                           PEER_GONE_LEN, ServerClosed)
+from ivshmem2_peer import ServerClosed
+from ivshmem2_wire import (EVENT_FD_LEN, INIT_LEN, MSG_EVENT_FD, MSG_INIT, MSG_PEER_GONE,
+                           PEER_GONE_LEN)
 
 V = 2  # vectors of the default `server` fixture
 

@@ -5,7 +5,7 @@ one that falls too far behind is dropped."""
 
 import socket
 
-from ivshmem2_peer import MSG_EVENT_FD, MSG_PEER_GONE
+from ivshmem2_wire import MSG_EVENT_FD, MSG_PEER_GONE
 
 
 def never_reader(path):

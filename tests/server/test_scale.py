@@ -6,7 +6,8 @@ server) without running out of file descriptors."""
 import socket
 import time
 
-from ivshmem2_peer import MSG_EVENT_FD, MSG_INIT, Peer
+from ivshmem2_peer import Peer
+from ivshmem2_wire import MSG_EVENT_FD, MSG_INIT
 
 N = 256
 V = 64

@@ -1,11 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""The server side of the ivshmem2 wire protocol, for tests that need to lie.
+"""A scripted ivshmem2 server, for device tests that need it to lie.
 
-Message layouts follow include/ivshmem2/wire.h (all integers little-endian);
-tests/device/test_device_wire_layout.py checks these constants against the header.
 A ScriptedServer accepts one peer and runs a test-supplied script on the
-connection, so a test can send malformed or out-of-order messages.
+connection, so a test can send malformed or out-of-order messages. Messages
+come from ivshmem2_wire (tests/lib), the one mirror of include/ivshmem2.
 """
 
 import os
@@ -14,44 +13,7 @@ import socket
 import struct
 import threading
 
-PROTOCOL_VERSION = 2
-MSG_INIT, MSG_EVENT_FD, MSG_PEER_GONE = 0, 1, 2
-INIT_LEN, EVENT_FD_LEN, PEER_GONE_LEN = 40, 16, 12
-MSG_MAX_LEN = 64
-STATE_TABLE_SIZE = 4096
-PAGE = 4096
-
-# include/ivshmem2/regs.h
-VENDOR_ID, DEVICE_ID = 0x110A, 0x4106
-REG_ID, REG_MAX_PEERS, REG_INT_CONTROL, REG_DOORBELL, REG_STATE = 0x00, 0x04, 0x08, 0x0C, 0x10
-REGS_BAR_SIZE = 0x1000
-CAP_OFF_LEN, CAP_OFF_PRIV_CTRL = 0x02, 0x03
-CAP_OFF_STATE_TAB_SZ, CAP_OFF_RW_SECTION_SZ, CAP_OFF_OUTPUT_SECTION_SZ = 0x04, 0x08, 0x10
-CAP_LEN = 0x18
-PRIV_CTRL_ONESHOT = 0x01
-
-
-def doorbell(peer, vector):
-    return ((peer & 0xFFFF) << 16) | (vector & 0xFFFF)
-
-
-def header(msg_type, length):
-    return struct.pack("<II", msg_type, length)
-
-
-def msg_init(peer_id=0, max_peers=2, vectors=1, protocol=0, output_size=0,
-             version=PROTOCOL_VERSION, compatible=PROTOCOL_VERSION, extra=b""):
-    body = struct.pack("<IIIIIIQ", version, compatible, peer_id, max_peers, vectors,
-                       protocol, output_size)
-    return header(MSG_INIT, INIT_LEN + len(extra)) + body + extra
-
-
-def msg_event_fd(peer_id, vector):
-    return header(MSG_EVENT_FD, EVENT_FD_LEN) + struct.pack("<II", peer_id, vector)
-
-
-def msg_peer_gone(peer_id):
-    return header(MSG_PEER_GONE, PEER_GONE_LEN) + struct.pack("<I", peer_id)
+import ivshmem2_wire as w
 
 
 def memfd(size, name="ivshmem2-test"):
@@ -125,14 +87,14 @@ def send_setup(srv, peer_id=0, max_peers=2, vectors=1, protocol=0, output_size=0
     """
     if shm_fd is None:
         shm_fd = memfd(shm_size)
-    srv.send(msg_init(peer_id, max_peers, vectors, protocol, output_size), [shm_fd])
+    srv.send(w.msg_init(peer_id, max_peers, vectors, protocol, output_size), [shm_fd])
     fds = {}
     for peer in list(other_peers) + [peer_id]:
         fds[peer] = []
         for v in range(vectors):
             efd = srv.eventfd()
             fds[peer].append(efd)
-            srv.send(msg_event_fd(peer, v), [efd])
+            srv.send(w.msg_event_fd(peer, v), [efd])
     return shm_fd, fds
 
 
