@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ivshmem2_ring.h"
 
@@ -197,7 +199,9 @@ test_section_and_attach(void)
 	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_NOT_READY);
 	ivshmem2_ring_section_init(a, &l, 0);
 	ivshmem2_ring_section_init(b, &l, 2);
-	CHECK(a[size - 1] == 0);		/* zeroed */
+	/* Indices and descriptors of every queue area are zeroed (slots need not be). */
+	CHECK(a[ivshmem2_net_queue_offset(&l, 0, 1, 0)] == 0);
+	CHECK(a[ivshmem2_net_queue_offset(&l, 0, 2, l.queues - 1) + l.slot_offset - 1] == 0);
 	CHECK(ivshmem2_ring_section_check(a, &l, 0) == IVSHMEM2_RING_OK);
 	CHECK(ivshmem2_ring_section_check(b, &l, 2) == IVSHMEM2_RING_OK);
 	CHECK(ivshmem2_ring_section_check(b, &l, 1) == IVSHMEM2_RING_BAD_OWNER);
@@ -263,6 +267,59 @@ test_section_and_attach(void)
 	free(b);
 }
 
+/* Resident pages of [addr, addr + len). */
+static uint64_t
+resident_pages(void *addr, uint64_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t i, n = (len + page - 1) / page, res = 0;
+	unsigned char *vec = malloc(n);
+
+	if (vec == NULL || mincore(addr, len, vec) != 0) {
+		free(vec);
+		return UINT64_MAX;
+	}
+	for (i = 0; i < n; i++)
+		res += vec[i] & 1;
+	free(vec);
+	return res;
+}
+
+/*
+ * A server may hand out a huge, sparse section: initialising it must touch
+ * only the headers, indices and descriptors, never every page (OOM).
+ */
+static void
+test_section_init_sparse(void)
+{
+	const uint64_t size = 1ull << 30;
+	long page = sysconf(_SC_PAGESIZE);
+	struct ivshmem2_net_layout l;
+	uint64_t touched, bound;
+	uint8_t *sec;
+
+	CHECK(ivshmem2_net_layout_compute(&l, size, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	sec = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		   MAP_NORESERVE, -1, 0);
+	CHECK(sec != MAP_FAILED);
+	if (sec == MAP_FAILED)
+		return;
+	/* Stale indices and descriptors from an earlier life of the memory. */
+	memset(sec + l.header_size, 0xa5, l.slot_offset);
+	ivshmem2_ring_section_init(sec, &l, 1);
+	touched = resident_pages(sec, size);
+	bound = (l.header_size + (uint64_t)l.queues * (l.slot_offset + page)) / page + 1;
+	CHECK(touched <= bound);
+	if (touched > bound)
+		fprintf(stderr, "section init touched %llu pages, bound %llu\n",
+			(unsigned long long)touched, (unsigned long long)bound);
+	/* What must be zero is. */
+	CHECK(((uint32_t *)(sec + l.header_size))[0] == 0);
+	CHECK(sec[l.header_size + l.slot_offset - 1] == 0);
+	CHECK(ivshmem2_ring_section_check(sec, &l, 1) == IVSHMEM2_RING_OK);
+	munmap(sec, size);
+}
+
 int
 main(void)
 {
@@ -271,6 +328,7 @@ main(void)
 	test_index_arithmetic();
 	test_frame_scan();
 	test_section_and_attach();
+	test_section_init_sparse();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

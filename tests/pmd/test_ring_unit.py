@@ -18,11 +18,10 @@ def test_ring_module_unit(paths):
     assert m and int(m.group(1)) > 300, proc.stdout
 
 
-def test_tx_burst_against_scripted_consumer(paths):
-    """tx_burst on a private ring whose consumer index the test sets (ivshmem2_tx_test.c)."""
-    binary = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_tx_test"
+def _run_burst_test(paths, name):
+    binary = paths.BUILD / "drivers" / "net" / "ivshmem2" / name
     assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
-    prefix = f"iv2txt{os.getpid()}"
+    prefix = f"iv2{name[-7:]}{os.getpid()}"
     try:
         proc = subprocess.run([str(binary), "--no-huge", "-m", "64", "--no-pci", "-l", "0",
                                "--file-prefix", prefix],
@@ -31,3 +30,13 @@ def test_tx_burst_against_scripted_consumer(paths):
         shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASS: 0 failure(s)" in proc.stdout, proc.stdout
+
+
+def test_tx_burst_against_scripted_consumer(paths):
+    """tx_burst on a private ring whose consumer index the test sets (ivshmem2_tx_test.c)."""
+    _run_burst_test(paths, "ivshmem2_tx_test")
+
+
+def test_zero_copy_rx_buffers_held_by_the_application(paths):
+    """rx_burst zero-copy: held buffers across a new pairing and past their queue."""
+    _run_burst_test(paths, "ivshmem2_rx_test")

@@ -128,10 +128,18 @@ ivshmem2_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct ivshmem2_rxq *q = dev->data->rx_queues[qid];
 
+	uint64_t held;
+
 	if (q == NULL)
 		return;
-	rte_free(q->busy_mem);
-	rte_free(q->shinfo_mem);
+	held = ivshmem2_rxq_zc_release(q);
+	if (held != 0) {
+		/* Their data lies in the shared memory: it must stay mapped. */
+		ivshmem2_port_hw(dev)->zc_held = true;
+		IVSHMEM2_LOG(WARNING, "port %u: rx queue %u released while the application "
+			     "holds %" PRIu64 " zero-copy buffers; they stay valid",
+			     dev->data->port_id, qid, held);
+	}
 	rte_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }
@@ -243,7 +251,6 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	struct ivshmem2_hw *hw = ivshmem2_port_hw(dev);
 	struct ivshmem2_port *p = ivshmem2_port_priv(dev);
 	struct ivshmem2_rxq *q;
-	size_t slots = (size_t)IVSHMEM2_NET_MAX_QUEUES * hw->net.ring_size;
 
 	ivshmem2_rx_queue_release(dev, qid);
 	q = rte_zmalloc_socket("ivshmem2_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, hw->numa_node);
@@ -262,14 +269,7 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->zero_copy = p->zero_copy;
 	q->iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	if (q->zero_copy) {
-		q->busy_mem = rte_zmalloc_socket("ivshmem2_zc", slots, RTE_CACHE_LINE_SIZE,
-						 hw->numa_node);
-		q->shinfo_mem = rte_zmalloc_socket("ivshmem2_zc",
-						   slots * sizeof(*q->shinfo_mem),
-						   RTE_CACHE_LINE_SIZE, hw->numa_node);
-		if (q->busy_mem == NULL || q->shinfo_mem == NULL) {
-			rte_free(q->busy_mem);
-			rte_free(q->shinfo_mem);
+		if (ivshmem2_rxq_zc_alloc(q, hw->numa_node) != 0) {
 			rte_free(q);
 			return -ENOMEM;
 		}
@@ -285,7 +285,6 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 				hw->extmem_registered = true;
 		}
 	}
-	ivshmem2_rxq_zc_init(q);
 	dev->data->rx_queues[qid] = q;
 	return 0;
 }

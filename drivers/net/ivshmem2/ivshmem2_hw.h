@@ -83,6 +83,7 @@ struct ivshmem2_hw {
 	uint8_t *base;			/**< whole shared memory, mapped */
 	size_t page_size;		/**< mapping granularity of the memory */
 	bool extmem_registered;		/**< base registered with rte_extmem_register */
+	bool zc_held;			/**< zero-copy mbufs outlived their queue: keep base mapped */
 	struct ivshmem2_layout shm;	/**< state table / sections (shmem.h) */
 	struct ivshmem2_net_layout net;	/**< ring layout of each section (net.h) */
 	uint32_t id;			/**< own peer ID (may change after a reconnect) */

@@ -189,7 +189,9 @@ accept_peer_session(struct rte_eth_dev *dev)
 
 		ivshmem2_ring_rx_attach(&r, own, peer, &hw->net, hw->id, p->remote, k);
 		l->rx_start[k] = __atomic_load_n(r.peer_tail, __ATOMIC_ACQUIRE);
-		__atomic_store_n(r.head, l->rx_start[k], __ATOMIC_RELEASE);
+		/* Zero-copy: a full ring until the rx queue knows which slots are held. */
+		__atomic_store_n(r.head, l->rx_start[k] - (p->zero_copy ? hw->net.ring_size : 0),
+				 __ATOMIC_RELEASE);
 	}
 	l->pairing++;
 	l->rejected_base = rx_rejected(dev);

@@ -31,8 +31,18 @@ ivshmem2_ring_section_init(void *own, const struct ivshmem2_net_layout *l, uint3
 {
 	struct ivshmem2_net_section_header *h = own;
 
+	uint32_t area, nb_areas = (l->max_peers - 1) * l->queues;
+
 	__atomic_store_n(&h->magic, 0, __ATOMIC_RELEASE);
-	memset((uint8_t *)own + sizeof(h->magic), 0, l->section_size - sizeof(h->magic));
+	/*
+	 * Zero what the layout gives a meaning to: headers, and each queue's
+	 * indices and descriptors. Slots are read only as far as a descriptor
+	 * says, and a large (possibly sparse) section is never touched whole.
+	 */
+	memset((uint8_t *)own + sizeof(h->magic), 0, l->header_size - sizeof(h->magic));
+	for (area = 0; area < nb_areas; area++)
+		memset((uint8_t *)own + l->header_size + (uint64_t)area * l->queue_stride, 0,
+		       l->slot_offset);
 	h->version = IVSHMEM2_NET_LAYOUT_VERSION;
 	h->section_size = l->section_size;
 	h->max_peers = l->max_peers;

@@ -15,6 +15,7 @@
 #include <rte_atomic.h>
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
+#include <rte_malloc.h>
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
@@ -103,10 +104,13 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 				head = tail;
 		}
 		s->rd = head;
-		s->head = head;
-		if (s->busy != NULL)
-			memset(s->busy, 0, q->ring_size);
-		__atomic_store_n(s->ring.head, head, __ATOMIC_RELEASE);
+		/*
+		 * Zero-copy: slots the application still holds stay busy (their
+		 * free clears them); a head one ring back lets the reclaim open
+		 * only the slots nobody holds, so the producer never writes one.
+		 */
+		s->head = s->busy != NULL ? head - q->ring_size : head;
+		__atomic_store_n(s->ring.head, s->head, __ATOMIC_RELEASE);
 	}
 	q->pairing = pairing;
 	q->next_src = 0;
@@ -313,33 +317,69 @@ rx_copy_chain(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbu
 }
 
 static void
-zc_free_cb(void *addr, void *opaque)
+zc_free(struct ivshmem2_zc *zc)
 {
-	struct ivshmem2_rxq_src *s = opaque;
-	uint32_t idx = ivshmem2_ring_slot_index(s->ring.slots, s->rxq->ring_size, addr);
+	uint32_t expected = 0;
 
-	if (idx != UINT32_MAX)
-		__atomic_store_n(&s->busy[idx], 0, __ATOMIC_RELEASE);
+	/* The queue's release and the last free may both get here: one frees. */
+	if (__atomic_compare_exchange_n(&zc->released, &expected, 1, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED))
+		rte_free(zc);
 }
 
-void
-ivshmem2_rxq_zc_init(struct ivshmem2_rxq *q)
+static void
+zc_free_cb(void *addr __rte_unused, void *opaque)
 {
-	uint32_t i, j;
+	struct ivshmem2_zc_slot *slot = opaque;
+	struct ivshmem2_zc *zc = slot->zc;
 
-	for (i = 0; i < IVSHMEM2_NET_MAX_QUEUES; i++) {
-		struct ivshmem2_rxq_src *s = &q->src[i];
+	__atomic_store_n(&zc->busy[slot - zc->slot], 0, __ATOMIC_RELEASE);
+	if (__atomic_add_fetch(&zc->freed, 1, __ATOMIC_ACQ_REL) ==
+	    __atomic_load_n(&zc->attached, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&zc->orphaned, __ATOMIC_ACQUIRE))
+		zc_free(zc);
+}
 
-		s->rxq = q;
-		if (!q->zero_copy)
-			continue;
-		s->busy = q->busy_mem + (size_t)i * q->ring_size;
-		s->shinfo = q->shinfo_mem + (size_t)i * q->ring_size;
-		for (j = 0; j < q->ring_size; j++) {
-			s->shinfo[j].free_cb = zc_free_cb;
-			s->shinfo[j].fcb_opaque = s;
-		}
+int
+ivshmem2_rxq_zc_alloc(struct ivshmem2_rxq *q, int socket)
+{
+	uint32_t i, j, n = IVSHMEM2_NET_MAX_QUEUES * q->ring_size;
+	struct ivshmem2_zc *zc;
+
+	zc = rte_zmalloc_socket("ivshmem2_zc", sizeof(*zc) + n * sizeof(zc->slot[0]) + n,
+				RTE_CACHE_LINE_SIZE, socket);
+	if (zc == NULL)
+		return -ENOMEM;
+	zc->nb_slots = n;
+	zc->busy = (uint8_t *)&zc->slot[n];
+	for (j = 0; j < n; j++) {
+		zc->slot[j].shinfo.free_cb = zc_free_cb;
+		zc->slot[j].shinfo.fcb_opaque = &zc->slot[j];
+		zc->slot[j].zc = zc;
 	}
+	for (i = 0; i < IVSHMEM2_NET_MAX_QUEUES; i++) {
+		q->src[i].busy = zc->busy + (size_t)i * q->ring_size;
+		q->src[i].zc_slot = &zc->slot[(size_t)i * q->ring_size];
+	}
+	q->zc = zc;
+	return 0;
+}
+
+uint64_t
+ivshmem2_rxq_zc_release(struct ivshmem2_rxq *q)
+{
+	struct ivshmem2_zc *zc = q->zc;
+	uint64_t held;
+
+	if (zc == NULL)
+		return 0;
+	q->zc = NULL;
+	__atomic_store_n(&zc->orphaned, 1, __ATOMIC_SEQ_CST);
+	held = __atomic_load_n(&zc->attached, __ATOMIC_ACQUIRE) -
+	       __atomic_load_n(&zc->freed, __ATOMIC_SEQ_CST);
+	if (held == 0)
+		zc_free(zc);
+	return held;
 }
 
 /* Attach slot @idx read-only to @m (zero-copy). */
@@ -353,8 +393,10 @@ rx_attach_slot(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mb
 	rte_iova_t iova = q->iova_is_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
 
 	__atomic_store_n(&s->busy[slot], 1, __ATOMIC_RELAXED);
-	rte_mbuf_ext_refcnt_set(&s->shinfo[slot], 1);
-	rte_pktmbuf_attach_extbuf(m, addr, iova, IVSHMEM2_NET_SLOT_SIZE, &s->shinfo[slot]);
+	/* Counted before the mbuf exists: its free cannot see fewer attached than freed. */
+	__atomic_store_n(&q->zc->attached, q->zc->attached + 1, __ATOMIC_RELEASE);
+	rte_mbuf_ext_refcnt_set(&s->zc_slot[slot].shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, addr, iova, IVSHMEM2_NET_SLOT_SIZE, &s->zc_slot[slot].shinfo);
 	m->data_off = 0;
 	m->data_len = len;
 }

@@ -65,14 +65,34 @@ struct ivshmem2_txq {
 	uint64_t link_down;		/**< packets refused while the link was down */
 } __rte_cache_aligned;
 
+/* The external-buffer info of one zero-copy slot, found again from its free callback. */
+struct ivshmem2_zc_slot {
+	struct rte_mbuf_ext_shared_info shinfo;	/**< fcb_opaque points here */
+	struct ivshmem2_zc *zc;
+};
+
+/*
+ * Zero-copy bookkeeping of an rx queue. Mbufs the application holds point
+ * into it (their free callback clears a busy flag), so it outlives the
+ * queue: a queue released while mbufs are out leaves it to the last free.
+ */
+struct ivshmem2_zc {
+	uint64_t attached;		/**< slots handed out (rx lcore only) */
+	uint64_t freed __rte_cache_aligned;	/**< slots given back (any lcore, atomic) */
+	uint32_t orphaned;		/**< the queue is gone: the last free frees this */
+	uint32_t released;		/**< set once by whoever frees this */
+	uint32_t nb_slots;
+	uint8_t *busy;			/**< [nb_slots]: slot held by an mbuf */
+	struct ivshmem2_zc_slot slot[];	/**< [nb_slots] */
+};
+
 /* One ring an rx queue consumes (an rx queue may poll several of the peer's tx rings). */
 struct ivshmem2_rxq_src {
 	struct ivshmem2_ring_rx ring;
 	uint32_t rd;			/**< next entry to read */
 	uint32_t head;			/**< entries returned (== rd unless zero-copy) */
 	uint8_t *busy;			/**< zero-copy: [ring_size] slot held by an mbuf */
-	struct rte_mbuf_ext_shared_info *shinfo;	/**< zero-copy: [ring_size] */
-	struct ivshmem2_rxq *rxq;
+	struct ivshmem2_zc_slot *zc_slot;	/**< zero-copy: [ring_size] */
 };
 
 struct ivshmem2_rxq {
@@ -104,9 +124,7 @@ struct ivshmem2_rxq {
 	uint64_t rejected;		/**< bad descriptors from the peer: dropped */
 	uint64_t bad_index;		/**< peer's tail out of range */
 	uint64_t mbuf_fail;
-	/* Zero-copy bookkeeping, allocated at queue setup. */
-	uint8_t *busy_mem;
-	struct rte_mbuf_ext_shared_info *shinfo_mem;
+	struct ivshmem2_zc *zc;		/**< zero-copy bookkeeping, NULL in copy mode */
 } __rte_cache_aligned;
 
 uint16_t ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
@@ -124,7 +142,16 @@ uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);
  */
 bool ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable);
 
-/** Prepare the zero-copy free callbacks of @q (after the bookkeeping arrays exist). */
-void ivshmem2_rxq_zc_init(struct ivshmem2_rxq *q);
+/**
+ * Zero-copy: allocate @q's bookkeeping (q->ring_size set) on @socket.
+ * @return 0 or -ENOMEM.
+ */
+int ivshmem2_rxq_zc_alloc(struct ivshmem2_rxq *q, int socket);
+
+/**
+ * Let go of @q's zero-copy bookkeeping: freed now, or by the free of the
+ * last mbuf the application still holds. Returns the slots still held.
+ */
+uint64_t ivshmem2_rxq_zc_release(struct ivshmem2_rxq *q);
 
 #endif /* _IVSHMEM2_RXTX_H_ */

@@ -87,6 +87,11 @@ ivshmem2_shm_unmap(struct ivshmem2_hw *hw)
 {
 	if (hw->base == NULL)
 		return;
+	if (hw->zc_held) {
+		/* Zero-copy mbufs the application still holds point in there. */
+		IVSHMEM2_LOG(NOTICE, "shared memory stays mapped for held zero-copy buffers");
+		return;
+	}
 	munmap(hw->base, hw->shm.shm_size);
 	hw->base = NULL;
 }

@@ -9,9 +9,11 @@
  * peer; PEER_GONE voids them.
  */
 
+#define _GNU_SOURCE	/* F_GET_SEALS */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +55,9 @@ close_fds(const int *fds, int n, int keep)
 
 /*
  * Receive one message into @buf (IVSHMEM2_MSG_MAX_LEN bytes), in host byte
- * order. @fd gets the attached descriptor or -1; a message with more than
- * one fd is a protocol error and every fd it carried is closed. Returns the
+ * order. @fd gets the attached descriptor or -1. A message with more than
+ * one fd breaks the protocol: every fd it carried is closed and -EBADMSG
+ * returned, its bytes consumed (the connection stays usable). Returns the
  * message length, 0 on EOF, or a negative errno.
  */
 static int
@@ -93,8 +96,8 @@ recv_msg(int sock, uint8_t *buf, int *fd)
 			memcpy(&fds[nb_fds++], CMSG_DATA(cmsg) + k * sizeof(int), sizeof(int));
 	}
 	len = rte_le_to_cpu_32(hdr.len);
-	if (nb_fds > 1 || (msg.msg_flags & MSG_CTRUNC) || (size_t)n != sizeof(hdr) ||
-	    len < sizeof(hdr) || len > IVSHMEM2_MSG_MAX_LEN) {
+	if ((msg.msg_flags & MSG_CTRUNC) || (size_t)n != sizeof(hdr) || len < sizeof(hdr) ||
+	    len > IVSHMEM2_MSG_MAX_LEN) {
 		/* Truncated control data was closed by the kernel; the rest is ours. */
 		close_fds(fds, nb_fds, -1);
 		return -EPROTO;
@@ -112,6 +115,11 @@ recv_msg(int sock, uint8_t *buf, int *fd)
 			*fd = -1;
 			return n == 0 ? 0 : -EPROTO;
 		}
+	}
+	if (nb_fds > 1) {
+		close_fds(fds, nb_fds, -1);
+		*fd = -1;
+		return -EBADMSG;
 	}
 	return (int)len;
 }
@@ -248,6 +256,11 @@ receive_one(struct ivshmem2_socket *s)
 	int fd, len;
 
 	len = recv_msg(s->fd, buf, &fd);
+	if (len == -EBADMSG) {
+		IVSHMEM2_LOG(ERR, "%s: message with more than one fd: dropped", s->name);
+		bad_message(s);
+		return true;
+	}
 	if (len <= 0) {
 		IVSHMEM2_LOG(WARNING, "%s: server connection %s", s->name,
 			     len == 0 ? "closed" : strerror(-len));
@@ -304,6 +317,32 @@ ivshmem2_socket_join(struct ivshmem2_socket *s)
 	return 0;
 }
 
+/*
+ * Every peer holds the group's memory read-write: unless its size is sealed,
+ * any of them can shrink it and every other peer dies of SIGBUS. A memfd
+ * without the seals is refused; memory that cannot be sealed (POSIX shm, a
+ * file on hugetlbfs) is taken with a warning.
+ */
+static bool
+memory_sealed(struct ivshmem2_socket *s, int fd)
+{
+	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0) {
+		IVSHMEM2_LOG(WARNING, "%s: the group's memory cannot be sealed (%s): any peer "
+			     "could shrink it under us; prefer the server's default memfd or "
+			     "a hugetlbfs memfd", s->name, strerror(errno));
+		return true;
+	}
+	if ((seals & need) != need) {
+		IVSHMEM2_LOG(ERR, "%s: the group's memfd is not sealed against resizing "
+			     "(seals 0x%x, need 0x%x)", s->name, (unsigned int)seals, need);
+		return false;
+	}
+	return true;
+}
+
 /* Check INIT and the memory it came with. Takes ownership of @fd. */
 static int
 init_accept(struct ivshmem2_socket *s, const uint8_t *buf, int len, int fd,
@@ -341,10 +380,17 @@ init_accept(struct ivshmem2_socket *s, const uint8_t *buf, int len, int fd,
 			     IVSHMEM2_NET_PROTOCOL, IVSHMEM2_NET_PROTOCOL);
 		goto err;
 	}
-	if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-		IVSHMEM2_LOG(ERR, "%s: cannot size the shared memory", s->name);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		IVSHMEM2_LOG(ERR, "%s: the fd of INIT is not a memory file", s->name);
 		goto err;
 	}
+	if (st.st_size <= 0 || (uint64_t)st.st_size > IVSHMEM2_MAX_SHM_SIZE) {
+		IVSHMEM2_LOG(ERR, "%s: shared memory of %jd bytes (must be 1 to %llu)", s->name,
+			     (intmax_t)st.st_size, IVSHMEM2_MAX_SHM_SIZE);
+		goto err;
+	}
+	if (!memory_sealed(s, fd))
+		goto err;
 	in->shm_fd = fd;
 	in->shm_size = (uint64_t)st.st_size;
 	in->page_size = (size_t)sysconf(_SC_PAGESIZE);

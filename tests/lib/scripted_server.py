@@ -7,6 +7,7 @@ connection, so a test can send malformed or out-of-order messages. Messages
 come from ivshmem2_wire (tests/lib), the one mirror of include/ivshmem2.
 """
 
+import fcntl
 import os
 import select
 import socket
@@ -16,9 +17,13 @@ import threading
 import ivshmem2_wire as w
 
 
-def memfd(size, name="ivshmem2-test"):
-    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+def memfd(size, name="ivshmem2-test", sealed=False):
+    """A memfd of @size bytes; @sealed: its size sealed as ivshmem2-server does."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC | (os.MFD_ALLOW_SEALING if sealed else 0))
     os.ftruncate(fd, size)
+    if sealed:
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
+                    | fcntl.F_SEAL_SEAL)
     return fd
 
 

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+/*
+ * rx_burst in zero-copy mode on a ring in private memory, with the
+ * producer's side played by the test: the life of the buffers the
+ * application holds, across a new pairing and past their queue.
+ * Run by tests/pmd/test_ring_unit.py.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "ivshmem2_rxtx.h"
+
+#define RING_SIZE	16u
+
+static struct ivshmem2_net_desc desc[RING_SIZE];
+static uint8_t slots[RING_SIZE * IVSHMEM2_NET_SLOT_STRIDE];
+static uint32_t peer_tail, head, wake, link_gen = 1;
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		printf("FAIL %s:%d: ", __func__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+		failures++;						\
+	}								\
+} while (0)
+
+/* A zero-copy rx queue whose next pairing starts at @start. */
+static struct ivshmem2_rxq *
+rxq_new(struct rte_mempool *mp, uint32_t start)
+{
+	struct ivshmem2_rxq *q = rte_zmalloc("rx_test", sizeof(*q), RTE_CACHE_LINE_SIZE);
+
+	if (q == NULL)
+		return NULL;
+	q->mp = mp;
+	q->ring_size = RING_SIZE;
+	q->link_gen = &link_gen;
+	q->gen = IVSHMEM2_GEN_NONE;
+	q->zero_copy = true;
+	q->iova_is_va = true;
+	q->nombuf = &q->mbuf_fail;
+	if (ivshmem2_rxq_zc_alloc(q, SOCKET_ID_ANY) != 0) {
+		rte_free(q);
+		return NULL;
+	}
+	q->next_ring[0] = (struct ivshmem2_ring_rx){
+		.desc = desc, .slots = slots, .peer_tail = &peer_tail,
+		.head = &head, .wake = &wake, .mask = RING_SIZE - 1,
+	};
+	q->next_nb_src = 1;
+	q->next_start[0] = start;
+	q->next_pairing = 1;
+	return q;
+}
+
+/* The producer sends @n one-slot frames. */
+static void
+produce(uint32_t n)
+{
+	while (n-- > 0) {
+		ivshmem2_ring_desc_write(&desc[peer_tail & (RING_SIZE - 1)], 60, false);
+		__atomic_store_n(&peer_tail, peer_tail + 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Heap bytes in use, to see whether the bookkeeping was freed. */
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	rte_malloc_get_socket_stats(rte_socket_id(), &st);
+	return st.heap_allocsz_bytes;
+}
+
+/*
+ * Buffers held across a new pairing of the same ring: the producer must
+ * never be allowed into their slots, and their late free must not release
+ * slots that newer buffers hold.
+ */
+static void
+test_held_buffers_survive_new_pairing(struct rte_mempool *mp)
+{
+	struct rte_mbuf *old[4], *new[8];
+	struct ivshmem2_rxq *q;
+	uint16_t n;
+
+	peer_tail = head = 0;
+	q = rxq_new(mp, 0);
+	CHECK(q != NULL, "no queue");
+	if (q == NULL)
+		return;
+	produce(4);
+	n = ivshmem2_rx_burst(q, old, 4);
+	CHECK(n == 4, "got %u frames, expected 4", n);
+
+	/* The peer starts a new session at its tail; the link comes up again. */
+	q->next_start[0] = peer_tail;
+	q->next_pairing = 2;
+	link_gen += 2;
+	n = ivshmem2_rx_burst(q, new, 8);
+	CHECK(n == 0, "frames out of nothing: %u", n);
+	/* Slots 0..3 are held: the producer may write up to index 15 only. */
+	CHECK(head + RING_SIZE <= 16, "head %u lets the producer overwrite held slots", head);
+
+	produce(8);	/* indices 4..11 */
+	n = ivshmem2_rx_burst(q, new, 8);
+	CHECK(n == 8, "got %u new frames, expected 8", n);
+	rte_pktmbuf_free_bulk(old, 4);
+	ivshmem2_rx_burst(q, new + 8, 0);	/* reclaim */
+	/* Slots 4..11 are held now: the producer stops before slot 4 of the next lap. */
+	CHECK(head + RING_SIZE <= 20, "head %u after the old buffers' free", head);
+	rte_pktmbuf_free_bulk(new, 8);
+	ivshmem2_rx_burst(q, new, 0);
+	CHECK(head == 12, "head %u with nothing held, expected 12", head);
+	CHECK(ivshmem2_rxq_zc_release(q) == 0, "buffers still counted as held");
+	rte_free(q);
+}
+
+/* A queue released while the application holds its buffers. */
+static void
+test_buffers_outlive_their_queue(struct rte_mempool *mp)
+{
+	struct rte_mbuf *m[4];
+	struct ivshmem2_rxq *q;
+	size_t before, during;
+	uint64_t held;
+	uint16_t n;
+
+	peer_tail = head = 0;
+	before = heap_used();
+	q = rxq_new(mp, 0);
+	CHECK(q != NULL, "no queue");
+	if (q == NULL)
+		return;
+	produce(4);
+	n = ivshmem2_rx_burst(q, m, 4);
+	CHECK(n == 4, "got %u frames, expected 4", n);
+	held = ivshmem2_rxq_zc_release(q);
+	CHECK(held == 4, "%" PRIu64 " buffers held, expected 4", held);
+	rte_free(q);
+	during = heap_used();
+	CHECK(during > before, "bookkeeping freed while buffers are held");
+	rte_pktmbuf_free_bulk(m, 3);
+	CHECK(heap_used() == during, "bookkeeping freed before the last buffer");
+	rte_pktmbuf_free(m[3]);
+	CHECK(heap_used() == before, "bookkeeping not freed by the last buffer (%zu vs %zu)",
+	      heap_used(), before);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_mempool *mp;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		printf("FAIL eal init\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("rx_test", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	if (mp == NULL) {
+		printf("FAIL mempool\n");
+		return 1;
+	}
+	test_held_buffers_survive_new_pairing(mp);
+	test_buffers_outlive_their_queue(mp);
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return failures ? 1 : 0;
+}
