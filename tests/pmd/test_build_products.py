@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 """What DPDK's build gives an in-tree driver, for the out-of-tree PMD:
-PMD info that dpdk-pmdinfo.py reads."""
+PMD info that dpdk-pmdinfo.py reads and only the version map's symbols
+exported."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import ivshmem2_paths
 pytestmark = pytest.mark.pmd
 
 PMDINFO = Path("/usr/bin/dpdk-pmdinfo.py")
+VERSION_MAP = ivshmem2_paths.REPO / "drivers" / "net" / "ivshmem2" / "version.map"
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +50,36 @@ def test_pmdinfo_param_strings(pmd_info):
     assert {"socket", "peer", "mac", "zero-copy"} <= vdev, pmd_info["net_ivshmem2"]["params"]
     assert {"peer", "mac", "zero-copy"} <= pci, pmd_info["net_ivshmem2_pci"]["params"]
     assert "socket" not in pci, "a guest's PCI device has no server socket"
+
+
+def map_globals(text: str) -> set:
+    """Symbols listed under global: in a version map."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    names = set()
+    for block in re.findall(r"global:(.*?)(?:local:|\})", text, flags=re.S):
+        names.update(s.strip() for s in block.split(";") if s.strip())
+    return names
+
+
+def test_only_the_version_map_is_exported():
+    nm = subprocess.run(["nm", "-D", "--defined-only", str(ivshmem2_paths.PMD)],
+                        capture_output=True, text=True, check=True)
+    defined = {}
+    for line in nm.stdout.splitlines():
+        fields = line.split()
+        defined[fields[-1]] = fields[-2]
+    nodes = {name for name, kind in defined.items() if kind == "A"}
+    functions_and_data = set(defined) - nodes
+    assert functions_and_data == map_globals(VERSION_MAP.read_text()), nm.stdout
+    assert not [s for s in defined if "ivshmem2" in s and not s.startswith("rte_pmd_ivshmem2_")]
+
+
+def test_version_node_is_the_installed_dpdk_abi():
+    """The map's DPDK_<ABI> node is the ABI of the DPDK libraries the PMD links."""
+    r = subprocess.run(["readelf", "--version-info", "-W", str(ivshmem2_paths.PMD)],
+                       capture_output=True, text=True, check=True)
+    defined, needed = r.stdout.split("Version needs section")
+    defined = set(re.findall(r"Name: (DPDK_\d+)", defined))
+    needed = set(re.findall(r"Name: (DPDK_\d+)", needed))
+    assert len(needed) == 1, r.stdout
+    assert defined == needed, r.stdout
