@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 """What DPDK's build gives an in-tree driver, for the out-of-tree PMD:
-PMD info that dpdk-pmdinfo.py reads and only the version map's symbols
-exported."""
+PMD info that dpdk-pmdinfo.py reads, only the version map's symbols exported,
+and a pkg-config file for the installed protocol headers."""
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.pmd
 
 PMDINFO = Path("/usr/bin/dpdk-pmdinfo.py")
 VERSION_MAP = ivshmem2_paths.REPO / "drivers" / "net" / "ivshmem2" / "version.map"
+HEADERS = ["wire.h", "regs.h", "shmem.h", "net.h"]
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,54 @@ def test_version_node_is_the_installed_dpdk_abi():
     needed = set(re.findall(r"Name: (DPDK_\d+)", needed))
     assert len(needed) == 1, r.stdout
     assert defined == needed, r.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("install") / "root"
+    subprocess.run(["meson", "install", "-C", str(ivshmem2_paths.BUILD), "--no-rebuild",
+                    "--destdir", str(dest)], check=True, capture_output=True, timeout=300)
+    return dest
+
+
+def pkg_config(dest: Path, *args: str) -> str:
+    pcs = list(dest.rglob("pkgconfig/ivshmem2.pc"))
+    assert len(pcs) == 1, sorted(str(p) for p in dest.rglob("*.pc"))
+    env = dict(os.environ, PKG_CONFIG_PATH=str(pcs[0].parent), PKG_CONFIG_SYSROOT_DIR=str(dest),
+               PKG_CONFIG_LIBDIR="")
+    r = subprocess.run(["pkg-config", *args, "ivshmem2"], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_pkg_config_cflags_reach_every_installed_header(installed, tmp_path):
+    cflags = pkg_config(installed, "--cflags").split()
+    assert cflags and all(f.startswith("-I" + str(installed)) for f in cflags), cflags
+    assert pkg_config(installed, "--libs") == ""
+    src = tmp_path / "use_ivshmem2.c"
+    lines = []
+    for h in HEADERS:
+        guard = re.search(r"#ifndef (\w+_H)\b",
+                          (ivshmem2_paths.REPO / "include" / "ivshmem2" / h).read_text()).group(1)
+        lines += [f"#include <ivshmem2/{h}>", f"#ifndef {guard}", f"#error {h} not included",
+                  "#endif"]
+    lines += ["int main(void) { return IVSHMEM2_NET_PROTOCOL == 0x4932u ? 0 : 1; }"]
+    src.write_text("\n".join(lines) + "\n")
+    # Each header on its own, then all of them, from the installed copies only.
+    for h in HEADERS:
+        one = tmp_path / f"only_{h}.c"
+        one.write_text(f"#include <ivshmem2/{h}>\n")
+        r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-c", "-o",
+                            os.devnull, *cflags, str(one)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    exe = tmp_path / "use_ivshmem2"
+    r = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-o", str(exe),
+                        *cflags, str(src)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert subprocess.run([str(exe)]).returncode == 0
+
+
+def test_headers_are_installed_once_each(installed):
+    found = sorted(p.name for p in installed.rglob("include/ivshmem2/*"))
+    assert found == sorted(HEADERS)
