@@ -12,6 +12,8 @@ PACKAGES=(
 	gcc g++ make pkgconf meson ninja-build ccache python3 dpkg-dev xz-utils
 	# DPDK (stock Debian 22.11) and the PMD's dependencies
 	dpdk dpdk-dev libdpdk-dev dpdk-doc libnuma-dev numactl
+	# DPDK's pmdinfogen (PMD build) and dpdk-pmdinfo.py
+	python3-pyelftools
 	# QEMU 7.2 build from Debian's source package (minimal set, see docs)
 	libglib2.0-dev libpixman-1-dev libcap-ng-dev zlib1g-dev libfdt-dev libattr1-dev
 	seabios qemu-system-data
