@@ -6,13 +6,13 @@
 #define _IVSHMEM2_EFD_H_
 
 /*
- * Doorbells of the attachments that reach peers through eventfds (the vdev
- * attachment and a secondary process): one fd per (peer, vector), -1 where
- * unknown. The data path reads a slot while the control path may fill it.
+ * The eventfds of the attachments that reach peers through eventfds (the
+ * vdev attachment and a secondary process): one fd per (peer, vector), -1
+ * where unknown. Every peer holds the same files: only the doorbell relay
+ * (ivshmem2_doorbell.h) writes them.
  */
 
 #include <stdint.h>
-#include <unistd.h>
 
 struct ivshmem2_efds {
 	int *fd;		/**< [nb_peers * nb_vectors], -1 = unknown */
@@ -43,18 +43,6 @@ ivshmem2_efds_get(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)
 	if (t->fd == NULL || peer >= t->nb_peers || vector >= t->nb_vectors)
 		return -1;
 	return __atomic_load_n(ivshmem2_efds_slot(t, peer, vector), __ATOMIC_ACQUIRE);
-}
-
-/** Ring (@peer, @vector); data path safe, a no-op when the fd is unknown. */
-static inline void
-ivshmem2_efds_notify(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)
-{
-	static const uint64_t one = 1;
-	int fd = ivshmem2_efds_get(t, peer, vector);
-
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* Counter saturated or peer gone: the receiver polls anyway. */
-	}
 }
 
 #endif /* _IVSHMEM2_EFD_H_ */

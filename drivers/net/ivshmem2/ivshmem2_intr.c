@@ -35,7 +35,12 @@ ivshmem2_intr_rxq_setup(struct ivshmem2_hw *hw, struct rte_intr_handle *h, uint1
 	}
 	if (rte_intr_nb_efd_set(h, nb_rxq) != 0 || rte_intr_max_intr_set(h, nb_rxq + 1) != 0 ||
 	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
+	    /*
+	     * The EAL must not read these eventfds: a peer holding the same file
+	     * could make that read block or spin. Its rx epoll is edge-triggered,
+	     * and every doorbell is a new edge, so the counter never needs draining.
+	     */
+	    rte_intr_efd_counter_size_set(h, 0) != 0 ||
 	    rte_intr_fd_set(h, ops->vector_fd(hw, IVSHMEM2_VECTOR_STATE)) != 0)
 		return -EINVAL;
 	if (rte_intr_vec_list_alloc(h, "intr_vec", nb_rxq) != 0)

@@ -26,6 +26,7 @@
 #include <rte_string_fns.h>
 
 #include "ivshmem2_attach.h"
+#include "ivshmem2_doorbell.h"
 #include "ivshmem2_efd.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
@@ -68,7 +69,8 @@ struct ivshmem2_mp_param {
 struct ivshmem2_mp_hw {
 	struct ivshmem2_hw hw;		/* first: container_of by cast */
 	int shm_fd;
-	struct ivshmem2_efds efds;	/* doorbells of every (peer, vector) */
+	struct ivshmem2_efds efds;	/* eventfds of every (peer, vector) */
+	struct ivshmem2_doorbell doorbell;	/* the only writer of those */
 };
 
 #define MP_HW(hw)	((struct ivshmem2_mp_hw *)(hw))
@@ -186,7 +188,7 @@ ivshmem2_mp_primary_init(void)
 static void
 mp_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
-	ivshmem2_efds_notify(&MP_HW(hw)->efds, peer, vector);
+	ivshmem2_doorbell_ring(&MP_HW(hw)->doorbell, peer, vector);
 }
 
 static void
@@ -213,6 +215,7 @@ mp_close(struct ivshmem2_hw *hw)
 {
 	struct ivshmem2_mp_hw *mh = MP_HW(hw);
 
+	ivshmem2_doorbell_fini(&mh->doorbell);
 	ivshmem2_shm_unmap(hw);
 	ivshmem2_efds_fini(&mh->efds);
 	if (mh->shm_fd >= 0)
@@ -404,6 +407,8 @@ ivshmem2_mp_attach_secondary(struct rte_vdev_device *vdev)
 	ret = mp_get_info(mh, name);
 	if (ret == 0)
 		ret = mp_get_peer_fds(mh, name);
+	if (ret == 0)
+		ret = ivshmem2_doorbell_init(&mh->doorbell, &mh->efds, NULL, NULL, name);
 	if (ret == 0) {
 		mh->hw.connected = true;
 		ret = mp_attach_ports(mh, vdev);

@@ -245,6 +245,8 @@ ivshmem2_msg_receive_peer_gone(struct ivshmem2_socket *s, const uint8_t *buf, in
 	for (v = 0; v < s->efds.nb_vectors; v++)
 		slot_park(s, ivshmem2_efds_slot(&s->efds, m.id, v));
 	s->nb_known[m.id] = 0;
+	if (s->peer_gone != NULL)
+		s->peer_gone(s->arg, m.id);
 }
 
 /* Handle one message after INIT. Returns false when the connection is unusable. */

@@ -32,6 +32,8 @@ struct ivshmem2_socket {
 	uint32_t *nb_known;		/**< [peers]: vectors received, in order */
 	int dummy_efd;			/**< parks the fd numbers of departed peers */
 	uint64_t bad_messages;		/**< dropped: malformed or out of order */
+	void (*peer_gone)(void *arg, uint32_t peer);	/**< optional, after PEER_GONE */
+	void *arg;
 };
 
 /* A checked INIT and what came with it. */

@@ -12,8 +12,9 @@
  * over the old addresses (MAP_FIXED), so the data path never sees an
  * unmapped page.
  *
- * The server socket and our vector-0 eventfd live in EXT interrupt handles
- * on the EAL interrupt thread.
+ * The server socket lives in an EXT interrupt handle on the EAL interrupt
+ * thread. Eventfds are shared with every peer, so only the doorbell relay
+ * (ivshmem2_doorbell.c) writes them or watches our state vector.
  */
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 
 #include "ivshmem2_attach.h"
 #include "ivshmem2_devargs.h"
+#include "ivshmem2_doorbell.h"
 #include "ivshmem2_intr.h"
 #include "ivshmem2_link.h"
 #include "ivshmem2_logs.h"
@@ -48,8 +50,9 @@ struct ivshmem2_vdev_dev {
 	struct ivshmem2_hw hw;		/* first: container_of by cast */
 	struct ivshmem2_socket sock;	/* server connection and eventfds */
 	int shm_fd;
+	struct ivshmem2_doorbell doorbell;	/* rings peers, watches our vector 0 */
+	uint32_t check_pending;		/* a link check is scheduled on the EAL thread */
 	struct rte_intr_handle *sock_intr;
-	struct rte_intr_handle *state_intr;
 	uint32_t backoff_ms;
 	uint64_t next_try;		/* timer cycles */
 	bool closing;
@@ -62,7 +65,7 @@ struct ivshmem2_vdev_dev {
 static void
 vdev_notify(struct ivshmem2_hw *hw, uint32_t peer, uint32_t vector)
 {
-	ivshmem2_efds_notify(&VDEV_DEV(hw)->sock.efds, peer, vector);
+	ivshmem2_doorbell_ring(&VDEV_DEV(hw)->doorbell, peer, vector);
 }
 
 static void
@@ -112,28 +115,41 @@ static const struct ivshmem2_hw_ops ivshmem2_vdev_ops = {
 static void vdev_sock_cb(void *arg);
 
 static void
-vdev_state_cb(void *arg)
+vdev_check_cb(void *arg)
 {
 	struct ivshmem2_vdev_dev *vd = arg;
-	int fd = vdev_vector_fd(&vd->hw, IVSHMEM2_VECTOR_STATE);
-	uint64_t cnt;
 
-	if (fd >= 0 && read(fd, &cnt, sizeof(cnt)) < 0) {
-		/* EAGAIN: drained already. */
-	}
+	__atomic_store_n(&vd->check_pending, 0, __ATOMIC_RELEASE);
 	ivshmem2_link_check(&vd->hw);
+}
+
+/* Our state vector fired (relay thread): check the links on the EAL thread, once. */
+static void
+vdev_state_fired(void *arg)
+{
+	struct ivshmem2_vdev_dev *vd = arg;
+
+	if (__atomic_exchange_n(&vd->check_pending, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    rte_eal_alarm_set(1, vdev_check_cb, vd) != 0)
+		__atomic_store_n(&vd->check_pending, 0, __ATOMIC_RELEASE);
+}
+
+/* A peer left: its next eventfds are new files, worth ringing again. */
+static void
+vdev_peer_gone(void *arg, uint32_t peer)
+{
+	struct ivshmem2_vdev_dev *vd = arg;
+
+	ivshmem2_doorbell_unpoison(&vd->doorbell, peer);
 }
 
 static int
 register_intr(struct ivshmem2_vdev_dev *vd)
 {
-	int state_fd = vdev_vector_fd(&vd->hw, IVSHMEM2_VECTOR_STATE);
-
+	/* The file behind our vector 0 may be new (server restart): watch it again. */
+	ivshmem2_doorbell_watch(&vd->doorbell, vdev_vector_fd(&vd->hw, IVSHMEM2_VECTOR_STATE));
 	if (rte_intr_fd_set(vd->sock_intr, vd->sock.fd) != 0 ||
 	    rte_intr_callback_register(vd->sock_intr, vdev_sock_cb, vd) != 0)
-		return -EINVAL;
-	if (state_fd >= 0 && (rte_intr_fd_set(vd->state_intr, state_fd) != 0 ||
-			      rte_intr_callback_register(vd->state_intr, vdev_state_cb, vd) != 0))
 		return -EINVAL;
 	return 0;
 }
@@ -160,7 +176,6 @@ vdev_lost_server(struct ivshmem2_vdev_dev *vd, bool in_callback)
 		rte_intr_callback_unregister_sync(vd->sock_intr, vdev_sock_cb, vd);
 		ivshmem2_socket_disconnect(&vd->sock);
 	}
-	rte_intr_callback_unregister_sync(vd->state_intr, vdev_state_cb, vd);
 	vd->backoff_ms = IVSHMEM2_VDEV_BACKOFF_MIN_MS;
 	vd->next_try = 0;
 	ivshmem2_link_detached(&vd->hw);
@@ -207,6 +222,10 @@ vdev_connect_first(struct ivshmem2_vdev_dev *vd)
 		close(sock);
 		return ret;
 	}
+	ret = ivshmem2_doorbell_init(&vd->doorbell, &vd->sock.efds, vdev_state_fired, vd,
+				     vd->sock.name);
+	if (ret != 0)
+		return ret;
 	hw->id = in.msg.id;
 	hw->max_peers = in.msg.max_peers;
 	hw->vectors = in.msg.vectors;
@@ -266,12 +285,15 @@ static int
 vdev_remap(struct ivshmem2_vdev_dev *vd, int sock, const struct ivshmem2_socket_init *in)
 {
 	struct ivshmem2_hw *hw = &vd->hw;
+	uint32_t i;
 	int ret;
 
 	rte_spinlock_lock(&hw->lock);
 	ret = ivshmem2_socket_adopt(&vd->sock, sock, in);
 	if (ret == 0 && in->msg.id != hw->id)
 		ivshmem2_attach_id_changed_locked(hw, in->msg.id);
+	for (i = 0; ret == 0 && i < hw->max_peers; i++)
+		ivshmem2_doorbell_unpoison(&vd->doorbell, i);	/* a new group */
 	if (ret == 0)
 		ret = ivshmem2_shm_map(hw, in->shm_fd, true, vd->sock.name);
 	if (ret == 0) {
@@ -323,6 +345,7 @@ vdev_alarm_cb(void *arg)
 
 	if (vd->closing)
 		return;
+	ivshmem2_doorbell_watchdog(&vd->doorbell);
 	if (vd->sock.fd < 0)
 		vdev_try_reconnect(vd);
 	else
@@ -341,7 +364,8 @@ vdev_close(struct ivshmem2_hw *hw)
 	rte_eal_alarm_cancel(vdev_alarm_cb, vd);
 	if (vd->sock.fd >= 0)
 		rte_intr_callback_unregister_sync(vd->sock_intr, vdev_sock_cb, vd);
-	rte_intr_callback_unregister_sync(vd->state_intr, vdev_state_cb, vd);
+	ivshmem2_doorbell_fini(&vd->doorbell);
+	rte_eal_alarm_cancel(vdev_check_cb, vd);
 	if (hw->base != NULL && hw->connected)
 		__atomic_store_n(&((uint32_t *)hw->base)[hw->id], IVSHMEM2_STATE_RESET,
 				 __ATOMIC_SEQ_CST);
@@ -352,7 +376,6 @@ vdev_close(struct ivshmem2_hw *hw)
 	if (vd->shm_fd >= 0)
 		close(vd->shm_fd);
 	rte_intr_instance_free(vd->sock_intr);
-	rte_intr_instance_free(vd->state_intr);
 	free(hw->port_of_peer);
 	free(vd);
 }
@@ -369,14 +392,13 @@ vdev_dev_alloc(const char *name, const char *path)
 	vd->hw.numa_node = SOCKET_ID_ANY;
 	rte_spinlock_init(&vd->hw.lock);
 	vd->sock_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	vd->state_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (ivshmem2_socket_init(&vd->sock, path, name) != 0 || vd->sock_intr == NULL ||
-	    vd->state_intr == NULL ||
-	    rte_intr_type_set(vd->sock_intr, RTE_INTR_HANDLE_EXT) != 0 ||
-	    rte_intr_type_set(vd->state_intr, RTE_INTR_HANDLE_EXT) != 0) {
+	    rte_intr_type_set(vd->sock_intr, RTE_INTR_HANDLE_EXT) != 0) {
 		vdev_close(&vd->hw);
 		return NULL;
 	}
+	vd->sock.peer_gone = vdev_peer_gone;
+	vd->sock.arg = vd;
 	return vd;
 }
 
