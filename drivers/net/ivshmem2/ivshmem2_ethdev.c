@@ -211,9 +211,12 @@ ivshmem2_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_tx_queues = hw->net.queues;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	/* The shared layout fixes every ring's size: that is the only count there is. */
+	/*
+	 * The shared layout fixes every ring's size: more cannot be had, and a
+	 * smaller request gets the whole ring (rxq/txq_info_get tell its size).
+	 */
 	info->rx_desc_lim.nb_max = hw->net.ring_size;
-	info->rx_desc_lim.nb_min = hw->net.ring_size;
+	info->rx_desc_lim.nb_min = 1;
 	info->rx_desc_lim.nb_align = 1;
 	info->tx_desc_lim = info->rx_desc_lim;
 	info->default_rxportconf.ring_size = hw->net.ring_size;
