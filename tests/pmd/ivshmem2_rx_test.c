@@ -14,27 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "ivshmem2_rxtx.h"
+
+#include "burst_test.h"
 
 #define RING_SIZE	16u
 
 static struct ivshmem2_net_desc desc[RING_SIZE];
 static uint8_t slots[RING_SIZE * IVSHMEM2_NET_SLOT_STRIDE];
 static uint32_t peer_tail, head, wake, link_gen = 1;
-static int failures;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: ", __func__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
 
 /* A zero-copy rx queue whose next pairing starts at @start. */
 static struct ivshmem2_rxq *
@@ -206,26 +198,16 @@ test_buffers_outlive_their_queue(struct rte_mempool *mp)
 	      heap_used(), before);
 }
 
-int
-main(int argc, char **argv)
+static void
+run(struct rte_mempool *mp)
 {
-	struct rte_mempool *mp;
-
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("FAIL eal init\n");
-		return 1;
-	}
-	mp = rte_pktmbuf_pool_create("rx_test", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	if (mp == NULL) {
-		printf("FAIL mempool\n");
-		return 1;
-	}
 	test_held_buffers_survive_new_pairing(mp);
 	test_buffers_outlive_their_queue(mp);
 	test_frame_cut_by_held_slots_waits(mp);
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
-	rte_mempool_free(mp);
-	rte_eal_cleanup();
-	return failures ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	return burst_test_main(argc, argv, run);
 }
