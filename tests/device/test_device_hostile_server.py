@@ -230,9 +230,10 @@ def peer_1_with_interrupts(start_qemu, hostile, max_peers):
 
 
 def wait_doorbell(qt, bar0, eventfd, what, ring_again=False):
-    """Wait until @eventfd (peer 0, vector 1) counts doorbells and return the
-    count; with @ring_again, ring again while waiting (the peer may not be
-    set up yet)."""
+    """Wait until @eventfd (of peer 0) counts doorbells and return the count
+    (the device's signalling thread writes it a moment later); with
+    @ring_again, ring vector 1 again while waiting (the peer may not be set up
+    yet)."""
     deadline = time.monotonic() + 10
     while True:
         count = read_eventfd(eventfd)
@@ -263,7 +264,7 @@ def test_bad_message_after_setup_is_survived(start_qemu, hostile, case):
     os.write(fds[1][1], struct.pack("<Q", 1))
     assert msix.wait_fired(1)
     qt.writel(bar0 + w.REG_STATE, 4)
-    assert read_eventfd(fds[0][0]) == 1
+    assert wait_doorbell(qt, bar0, fds[0][0], "state change not signalled") == 1
     assert qt.alive()
 
 

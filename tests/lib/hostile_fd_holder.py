@@ -21,6 +21,10 @@ server like any peer and then attacks (each attack on its own vector list):
                       --pause seconds before the next count (a real attacker
                       just stops), so the stall shows.
 
+  --hold PEER:VEC     make the file blocking and wait for commands on stdin:
+                      "fill PEER:VEC" fills it now, "peek PEER:VEC" prints
+                      its counter (each answers one line).
+
 It keeps clearing O_NONBLOCK (the victim may set it again) until SIGTERM,
 then prints one line of counters. Prints "ready ID" once attacking.
 
@@ -153,11 +157,25 @@ class Attack:
                 self.count("stuck")
                 self.stop.wait(self.args.pause)
 
+    def commands(self):
+        for line in sys.stdin:
+            what, slot = line.split()
+            fd = self.fd(parse_slot(slot))
+            if what == "fill":
+                fill(fd)
+                self.count("filled")
+                print("filled", flush=True)
+            elif what == "peek":
+                with open(f"/proc/self/fdinfo/{fd}") as f:
+                    count = [ln.split()[1] for ln in f if ln.startswith("eventfd-count")]
+                print(f"count {int(count[0], 16)}", flush=True)
+
     def run(self):
         a = self.args
         fill_fds = [self.fd(s) for s in a.fill]
         race_fds = [self.fd(s) for s in a.race]
         steal_fds = [self.fd(s) for s in a.steal]
+        hold_fds = [self.fd(s) for s in a.hold]
         threads = []
         for fd in fill_fds:
             fill(fd)
@@ -170,7 +188,10 @@ class Attack:
         if steal_fds:
             threads.append(threading.Thread(target=self.steal, args=(steal_fds,), daemon=True))
         threads.append(threading.Thread(target=self.keep_blocking,
-                                         args=(fill_fds + race_fds + steal_fds,), daemon=True))
+                                         args=(fill_fds + race_fds + steal_fds + hold_fds,),
+                                         daemon=True))
+        if hold_fds:
+            threads.append(threading.Thread(target=self.commands, daemon=True))
         for t in threads:
             t.start()
         print(f"ready {self.peer.id}", flush=True)
@@ -189,6 +210,7 @@ def main(argv=None) -> int:
     ap.add_argument("--fill", type=parse_slot, action="append", default=[])
     ap.add_argument("--race", type=parse_slot, action="append", default=[])
     ap.add_argument("--steal", type=parse_slot, action="append", default=[])
+    ap.add_argument("--hold", type=parse_slot, action="append", default=[])
     ap.add_argument("--victim", type=int, help="PID of the victim (for --steal)")
     ap.add_argument("--pause", type=float, default=5.0)
     args = ap.parse_args(argv)
