@@ -21,6 +21,7 @@
 #include "qemu/event_notifier.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/memfd.h"
 #include "qemu/module.h"
 #include "qemu/thread.h"
 #include "qemu/timer.h"
@@ -988,6 +989,35 @@ static bool ivshmem2_check_init(IVShmem2State *s,
     return true;
 }
 
+/*
+ * Every peer maps the memory read/write: unless its size is sealed, any of
+ * them can shrink it and the others, this QEMU included, die of SIGBUS. A
+ * memfd without the seals is refused; memory that cannot be sealed (POSIX
+ * shm, a file on hugetlbfs or elsewhere) is taken with a warning.
+ */
+static bool ivshmem2_check_seals(int fd, Error **errp)
+{
+    const int need = F_SEAL_SHRINK | F_SEAL_GROW;
+    g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", fd);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    int seals = fcntl(fd, F_GET_SEALS);
+
+    if (seals >= 0 && (seals & need) == need) {
+        return true;
+    }
+    if (target && g_str_has_prefix(target, "/memfd:")) {
+        error_setg(errp, "the server's memfd is not sealed against resizing "
+                   "(seals 0x%x, need 0x%x): any peer could shrink it under "
+                   "this guest", seals < 0 ? 0 : seals, need);
+        return false;
+    }
+    warn_report("ivshmem2: the shared memory (%s) cannot be sealed: any peer "
+                "can resize it, and shrinking it would kill QEMU with SIGBUS; "
+                "prefer the server's default memfd or -m on hugetlbfs",
+                target ? target : "unknown file");
+    return true;
+}
+
 /* Maps the memory and computes its layout. Takes ownership of @fd. */
 static bool ivshmem2_map_shm(IVShmem2State *s, int fd, uint64_t out_size,
                              Error **errp)
@@ -1016,6 +1046,9 @@ static bool ivshmem2_map_shm(IVShmem2State *s, int fd, uint64_t out_size,
                    " peers, output sections %" PRIu64 " bytes): %s",
                    (int64_t)st.st_size, s->max_peers, out_size,
                    ivshmem2_layout_strerror(lerr));
+        goto fail;
+    }
+    if (!ivshmem2_check_seals(fd, errp)) {
         goto fail;
     }
     memory_region_init_ram_from_fd(&s->shm, OBJECT(s), "ivshmem2.shm",

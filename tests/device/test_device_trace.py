@@ -154,7 +154,8 @@ def test_trace_of_bad_and_unknown_messages(scripted, start_qemu):
 
 
 def test_trace_of_rejected_init(scripted, start_qemu):
-    srv = scripted(lambda s, c: s.send(w.msg_init(version=3, compatible=3), [memfd(64 * 1024)]))
+    srv = scripted(lambda s, c: s.send(w.msg_init(version=3, compatible=3),
+                                       [memfd(64 * 1024, sealed=True)]))
     with pytest.raises(QemuFailed) as failed:
         start_qemu(device_args(srv.path) + TRACE)
     err = failed.value.stderr
