@@ -48,8 +48,18 @@ OBJECT_DECLARE_SIMPLE_TYPE(IVShmem2State, IVSHMEM2)
 /* The seed's spelling, kept for existing command lines. */
 #define TYPE_IVSHMEM2_SEED_NAME "ivshmem"
 
-/* How long realize waits for each setup message of the server. */
+/*
+ * How long realize waits for the server's whole setup (INIT and the own
+ * vectors), default of the x-setup-timeout-ms property: a silent, dripping
+ * or flooding server fails realize instead of holding QEMU.
+ */
 #define IVSHMEM2_SETUP_TIMEOUT_MS   10000
+
+/*
+ * Bad or unknown server messages reported (each is traced); a server that
+ * keeps sending them must not flood the log.
+ */
+#define IVSHMEM2_MSG_WARN_MAX       16
 
 /*
  * Doorbells beyond this many (peer, vector) pairs use the MMIO path: KVM
@@ -119,6 +129,7 @@ struct IVShmem2State {
     CharBackend server_chr;
     bool ioeventfd;
     OnOffAuto master;
+    uint32_t setup_timeout_ms;
 
     /* from the server's INIT message */
     uint32_t id;
@@ -154,6 +165,11 @@ struct IVShmem2State {
     uint32_t msg_total;
     int msg_fd;
     bool server_lost;
+    uint32_t msg_warnings;      /* bad or unknown messages reported */
+
+    /* realize's synchronous setup */
+    int64_t setup_deadline;     /* g_get_monotonic_time(), microseconds */
+    uint32_t setup_msgs;
 
     Error *migration_blocker;
 };
@@ -689,6 +705,25 @@ static void ivshmem2_peer_gone(IVShmem2State *s, uint32_t id, Error **errp)
     ivshmem2_raise(s, IVSHMEM2_VECTOR_STATE);
 }
 
+/*
+ * Whether to report one more bad or unknown server message; after
+ * IVSHMEM2_MSG_WARN_MAX of them, says once that the rest only go to the
+ * trace.
+ */
+static bool ivshmem2_msg_report(IVShmem2State *s)
+{
+    if (s->msg_warnings < IVSHMEM2_MSG_WARN_MAX) {
+        s->msg_warnings++;
+        return true;
+    }
+    if (s->msg_warnings++ == IVSHMEM2_MSG_WARN_MAX) {
+        warn_report("ivshmem2: %d bad or unknown server messages reported; "
+                    "further ones only show in the trace "
+                    "(-trace 'ivshmem2_msg_*')", IVSHMEM2_MSG_WARN_MAX);
+    }
+    return false;
+}
+
 /* Handles one complete message after INIT. Takes ownership of @fd. */
 static void ivshmem2_process_msg(IVShmem2State *s, const uint8_t *buf,
                                  uint32_t len, int fd, Error **errp)
@@ -728,8 +763,10 @@ static void ivshmem2_process_msg(IVShmem2State *s, const uint8_t *buf,
     default:
         /* Unknown types are skipped: room for extensions. */
         trace_ivshmem2_msg_unknown(type, len);
-        warn_report("ivshmem2: ignoring server message of unknown type %"
-                    PRIu32, type);
+        if (ivshmem2_msg_report(s)) {
+            warn_report("ivshmem2: ignoring server message of unknown type %"
+                        PRIu32, type);
+        }
         break;
     }
     if (fd >= 0) {
@@ -764,7 +801,9 @@ static void ivshmem2_take_msgfd(IVShmem2State *s, int *msg_fd)
         return;
     }
     if (*msg_fd >= 0) {
-        warn_report("ivshmem2: server sent two fds with one message");
+        if (ivshmem2_msg_report(s)) {
+            warn_report("ivshmem2: server sent two fds with one message");
+        }
         close(fd);
         return;
     }
@@ -786,6 +825,11 @@ static void ivshmem2_server_lost(IVShmem2State *s, const char *why)
     warn_report("ivshmem2: %s; ignoring the server from now on", why);
 }
 
+/*
+ * Never more than the rest of the message being received: each callback
+ * handles at most one message, so a server that floods valid messages
+ * costs main loop iterations, it does not hold the main loop.
+ */
 static int ivshmem2_can_receive(void *opaque)
 {
     IVShmem2State *s = opaque;
@@ -833,8 +877,12 @@ static void ivshmem2_receive(void *opaque, const uint8_t *buf, int size)
     ivshmem2_process_msg(s, s->msg_buf, s->msg_total, fd, &err);
     if (err) {
         trace_ivshmem2_msg_error(error_get_pretty(err));
-        error_prepend(&err, "ivshmem2: message ignored: ");
-        error_report_err(err);
+        if (ivshmem2_msg_report(s)) {
+            error_prepend(&err, "ivshmem2: message ignored: ");
+            error_report_err(err);
+        } else {
+            error_free(err);
+        }
     }
 }
 
@@ -849,26 +897,52 @@ static void ivshmem2_chr_event(void *opaque, QEMUChrEvent event)
 
 /* Synchronous setup in realize */
 
+/* What the server sent so far, for an error message. */
+static char *ivshmem2_setup_progress(IVShmem2State *s)
+{
+    if (!s->peers) {
+        return g_strdup_printf("%" PRIu32 " messages received", s->setup_msgs);
+    }
+    return g_strdup_printf("%" PRIu32 " messages received, %" PRIu32 " of %"
+                           PRIu32 " own vectors", s->setup_msgs,
+                           s->peers[s->id].nb_eventfds, s->vectors);
+}
+
 /*
  * Waits until the server sent something; returns how many bytes are queued
- * (0 at end of file) or -1. A server that stalls cannot hang realize.
+ * (0 at end of file) or -1. Every wait counts against one deadline for the
+ * whole setup: a server that stalls, drips or floods cannot hang realize.
  */
 static int ivshmem2_wait_readable(IVShmem2State *s, Error **errp)
 {
     SocketChardev *sc = SOCKET_CHARDEV(qemu_chr_fe_get_driver(&s->server_chr));
     GPollFD pfd = { .fd = sc->sioc->fd, .events = G_IO_IN };
+    int64_t left;
     int ret, avail = 0;
 
     do {
-        ret = g_poll(&pfd, 1, IVSHMEM2_SETUP_TIMEOUT_MS);
+        left = (s->setup_deadline - g_get_monotonic_time() + 999) / 1000;
+        if (left <= 0) {
+            g_autofree char *progress = ivshmem2_setup_progress(s);
+
+            error_setg(errp, "server setup not finished within %" PRIu32
+                       " ms (x-setup-timeout-ms; %s)", s->setup_timeout_ms,
+                       progress);
+            return -1;
+        }
+        ret = g_poll(&pfd, 1, left);
     } while (ret < 0 && errno == EINTR);
     if (ret < 0) {
         error_setg_errno(errp, errno, "waiting for the server failed");
         return -1;
     }
     if (ret == 0) {
-        error_setg(errp, "server sent nothing for %d ms",
-                   IVSHMEM2_SETUP_TIMEOUT_MS);
+        g_autofree char *progress = ivshmem2_setup_progress(s);
+
+        error_setg(errp, "server setup not finished within %" PRIu32
+                   " ms (x-setup-timeout-ms; %s; server sent nothing for the "
+                   "last %" PRId64 " ms)", s->setup_timeout_ms, progress,
+                   left);
         return -1;
     }
     if (ioctl(pfd.fd, FIONREAD, &avail) < 0) {
@@ -919,6 +993,7 @@ static uint32_t ivshmem2_recv_sync(IVShmem2State *s, uint8_t *buf, int *fd,
     if (!len || !ivshmem2_read_sync(s, buf + hdr, len - hdr, fd, errp)) {
         goto fail;
     }
+    s->setup_msgs++;
     return len;
 
 fail:
@@ -1271,9 +1346,15 @@ static void ivshmem2_realize(PCIDevice *pdev, Error **errp)
     uint32_t i;
 
     s->msg_fd = -1;
+    if (!s->setup_timeout_ms) {
+        error_setg(errp, "x-setup-timeout-ms must be at least 1");
+        return;
+    }
     if (!ivshmem2_check_chardev(s, errp)) {
         return;
     }
+    s->setup_deadline = g_get_monotonic_time() +
+                        (int64_t)s->setup_timeout_ms * 1000;
     if (!ivshmem2_recv_init(s, errp)) {
         error_prepend(errp, "ivshmem2 server setup: ");
         return;
@@ -1357,6 +1438,8 @@ static Property ivshmem2_properties[] = {
     DEFINE_PROP_CHR("chardev", IVShmem2State, server_chr),
     DEFINE_PROP_BOOL("ioeventfd", IVShmem2State, ioeventfd, true),
     DEFINE_PROP_ON_OFF_AUTO("master", IVShmem2State, master, ON_OFF_AUTO_OFF),
+    DEFINE_PROP_UINT32("x-setup-timeout-ms", IVShmem2State, setup_timeout_ms,
+                       IVSHMEM2_SETUP_TIMEOUT_MS),
     DEFINE_PROP_END_OF_LIST(),
 };
 

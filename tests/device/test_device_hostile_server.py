@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 import tempfile
+import threading
 import time
 
 import pytest
@@ -152,7 +153,8 @@ def test_bad_setup_fails_realize_cleanly(start_qemu, hostile, case):
 
 def test_silent_server_times_out(start_qemu, hostile):
     err = realize_error(start_qemu, hostile(lambda s, c: None))
-    assert "server sent nothing" in err
+    assert "server setup not finished within 10000 ms (x-setup-timeout-ms; 0 messages " \
+           "received; server sent nothing for the last 10000 ms)" in err, err
 
 
 def test_stalled_partial_message_times_out(start_qemu, hostile):
@@ -348,3 +350,98 @@ def test_valid_peer_gone_raises_vector0_and_drops_doorbells(start_qemu, hostile)
     srv.send(w.msg_event_fd(0, 0), [e0])
     srv.send(w.msg_event_fd(0, 1), [e1])
     wait_doorbell(qt, bar0, e1, "doorbell to the returned peer lost", ring_again=True)
+
+
+# A server that never stops sending (valid messages) or drips them.
+
+def flood(srv, messages, seconds=60.0):
+    """Send @messages ([(bytes, fds)]) over and over until the peer is gone or
+    @seconds passed; returns how many were sent."""
+    sent = 0
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            for data, fds in messages:
+                srv.send(data, fds)
+                sent += 1
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    return sent
+
+
+def test_flooding_server_fails_realize_at_the_deadline(start_qemu, hostile):
+    """Valid messages forever (peer 1 comes and goes), never the own vectors:
+    realize gives up after its deadline instead of reading forever."""
+    def script(srv, conn):
+        srv.send(w.msg_init(), [sealed_memfd()])
+        efd = srv.eventfd()
+        flood(srv, [(w.msg_event_fd(1, 0), [efd]), (w.msg_peer_gone(1), [])])
+
+    start = time.monotonic()
+    err = realize_error(start_qemu, hostile(script))
+    assert "server setup not finished within 10000 ms (x-setup-timeout-ms; " in err, err
+    assert "0 of 1 own vectors)" in err, err
+    assert time.monotonic() - start < 30
+
+
+def test_dripping_server_fails_realize_at_the_deadline(start_qemu, hostile):
+    """INIT one byte every 0.2 s: each wait is short, the whole setup is not."""
+    def script(srv, conn):
+        for i, byte in enumerate(w.msg_init()):
+            srv.send(bytes([byte]), [sealed_memfd()] if i == 0 else [])
+            time.sleep(0.2)
+
+    srv = hostile(script)
+    with pytest.raises(QemuFailed) as failed:
+        start_qemu(device_args(srv.path, props="x-setup-timeout-ms=2000"))
+    assert failed.value.returncode == 1
+    assert "server setup not finished within 2000 ms (x-setup-timeout-ms; 0 messages " \
+           "received" in failed.value.stderr, failed.value.stderr
+
+
+def test_setup_timeout_must_be_positive(start_qemu, hostile):
+    srv = hostile(lambda s, c: send_setup(s))
+    with pytest.raises(QemuFailed) as failed:
+        start_qemu(device_args(srv.path, props="x-setup-timeout-ms=0"))
+    assert failed.value.returncode == 1
+    assert "x-setup-timeout-ms must be at least 1" in failed.value.stderr
+
+
+FLOODS = {
+    # peer 2 joins and leaves, over and over
+    "valid": lambda srv: [(w.msg_event_fd(2, 0), [srv.eventfd()]),
+                          (w.msg_event_fd(2, 1), [srv.eventfd()]),
+                          (w.msg_peer_gone(2), [])],
+    "unknown-type": lambda srv: [(w.header(7, 12) + bytes(4), [])],
+    "bad": lambda srv: [(w.msg_peer_gone(3), [])],
+}
+
+
+@pytest.mark.parametrize("kind", list(FLOODS))
+def test_flood_after_setup_does_not_hold_qemu(start_qemu, hostile, kind):
+    """Each chardev callback handles at most one message: QEMU keeps answering
+    while the server floods, reports at most 16 bad or unknown messages, and
+    the device still works afterwards."""
+    srv, qt, bar0, msix, fds = peer_1_with_interrupts(start_qemu, hostile, max_peers=4)
+    sent = []
+    flooder = threading.Thread(target=lambda: sent.append(flood(srv, FLOODS[kind](srv), 3.0)))
+    flooder.start()
+    worst = 0.0
+    while flooder.is_alive():
+        start = time.monotonic()
+        assert qt.readl(bar0 + w.REG_ID) == 1
+        worst = max(worst, time.monotonic() - start)
+        time.sleep(0.01)
+    flooder.join()
+    assert sent[0] > 1000, sent
+    assert worst < 1.0, f"a register read took {worst:.2f} s during the flood"
+    err = qt.stderr()
+    reported = err.count("unknown type 7") + err.count("unknown peer 3")
+    if kind == "valid":
+        assert reported == 0 and "warning" not in err, err
+    else:
+        assert reported == 16, err
+        assert err.count("further ones only show in the trace") == 1, err
+    qt.writel(bar0 + w.REG_DOORBELL, w.doorbell(0, 1))
+    assert wait_doorbell(qt, bar0, fds[0][1], "doorbell to peer 0 lost") == 1
+    assert qt.alive()
