@@ -5,6 +5,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ivshmem2/wire.h"
@@ -45,6 +47,15 @@ _Static_assert(sizeof(struct ivshmem2_msg_event_fd) <=
                sizeof(struct ivshmem2_msg_init), "EVENT_FD fits");
 _Static_assert(sizeof(struct ivshmem2_msg_peer_gone) <=
                sizeof(struct ivshmem2_msg_init), "PEER_GONE fits");
+
+/* Never 0 (0 means "never freed" in freed_at[]). */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec + 1;
+}
 
 static void peer_mark_gone(Ivshmem2Peer *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -312,6 +323,7 @@ static void peer_remove(Ivshmem2Server *s, Ivshmem2Peer *p)
     p->sock = -1;
     TAILQ_REMOVE(&s->peers, p, next);
     s->peer_by_id[p->id] = NULL;
+    s->freed_at[p->id] = monotonic_ns();
     s->num_peers--;
 
     /* Its entry reads zero before anyone hears that it left. */
@@ -352,16 +364,45 @@ static void server_reap(Ivshmem2Server *s)
     }
 }
 
-static int lowest_free_id(const Ivshmem2Server *s)
+/*
+ * The ID for a newcomer: the lowest free one that is not quarantined. A
+ * departed peer may still be alive (dropped by the server, or it closed the
+ * socket but not its mapping) and write the output section of its ID for a
+ * while, so a freed ID waits --id-quarantine seconds. When only quarantined
+ * IDs are free, the one free the longest is taken: a full group still admits
+ * a newcomer; then *@quarantined is set and *@waited says how long that ID
+ * was free (ms).
+ */
+static int pick_free_id(const Ivshmem2Server *s, bool *quarantined,
+                        uint64_t *waited)
 {
+    uint64_t now = monotonic_ns();
+    uint64_t quarantine = (uint64_t)s->args->id_quarantine * 1000000000;
+    uint64_t oldest_at = UINT64_MAX;
+    int oldest = -1;
     uint32_t id;
 
+    *quarantined = false;
+    *waited = 0;
     for (id = 0; id < s->args->max_peers; id++) {
-        if (!s->peer_by_id[id]) {
+        uint64_t at = s->freed_at[id];
+
+        if (s->peer_by_id[id]) {
+            continue;
+        }
+        if (!at || now - at >= quarantine) {
             return (int)id;
         }
+        if (at < oldest_at) {
+            oldest_at = at;
+            oldest = (int)id;
+        }
     }
-    return -1;
+    if (oldest >= 0) {
+        *quarantined = true;
+        *waited = (now - oldest_at) / 1000000;
+    }
+    return oldest;
 }
 
 static Ivshmem2Peer *peer_new(Ivshmem2Server *s, int sock, uint32_t id)
@@ -403,6 +444,8 @@ static void server_accept(Ivshmem2Server *s)
 {
     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
     Ivshmem2Peer *p, *o;
+    bool quarantined;
+    uint64_t waited;
     int sock, id;
 
     sock = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -419,7 +462,7 @@ static void server_accept(Ivshmem2Server *s)
         }
         return;
     }
-    id = lowest_free_id(s);
+    id = pick_free_id(s, &quarantined, &waited);
     if (id < 0) {
         IVSHMEM2_WARNING("group full (%u peers): new connection refused",
                          s->args->max_peers);
@@ -457,7 +500,14 @@ static void server_accept(Ivshmem2Server *s)
     TAILQ_INSERT_TAIL(&s->peers, p, next);
     s->peer_by_id[p->id] = p;
     s->num_peers++;
-    IVSHMEM2_INFO("peer %u joined (%u connected)", p->id, s->num_peers);
+    if (quarantined) {
+        IVSHMEM2_INFO("peer %u joined (%u connected); its ID was free for "
+                      "only %" PRIu64 " ms (--id-quarantine %u s), no other "
+                      "was free", p->id, s->num_peers, waited,
+                      s->args->id_quarantine);
+    } else {
+        IVSHMEM2_INFO("peer %u joined (%u connected)", p->id, s->num_peers);
+    }
     IVSHMEM2_DEBUG("peer %u: INIT and %u EVENT_FDs queued, %u EVENT_FDs to "
                    "each of %u others", p->id, p->queued - 1,
                    s->args->vectors, s->num_peers - 1);
@@ -511,10 +561,13 @@ int ivshmem2_server_init(Ivshmem2Server *s, const Ivshmem2ServerArgs *args,
     s->signal_fd = -1;
     TAILQ_INIT(&s->peers);
     s->peer_by_id = calloc(args->max_peers, sizeof(*s->peer_by_id));
+    s->freed_at = calloc(args->max_peers, sizeof(*s->freed_at));
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!s->peer_by_id || s->wake_fd < 0) {
+    if (!s->peer_by_id || !s->freed_at || s->wake_fd < 0) {
         free(s->peer_by_id);
         s->peer_by_id = NULL;
+        free(s->freed_at);
+        s->freed_at = NULL;
         if (s->wake_fd >= 0) {
             close(s->wake_fd);
         }
@@ -731,6 +784,8 @@ void ivshmem2_server_close(Ivshmem2Server *s)
     }
     free(s->peer_by_id);
     s->peer_by_id = NULL;
+    free(s->freed_at);
+    s->freed_at = NULL;
     s->num_peers = 0;
     if (s->listen_fd >= 0) {
         close(s->listen_fd);

@@ -60,6 +60,7 @@ typedef struct Ivshmem2Server {
 
     Ivshmem2PeerList peers;
     Ivshmem2Peer **peer_by_id;          /* max_peers entries */
+    uint64_t *freed_at;                 /* per ID: when freed (ns), 0: never */
     uint32_t num_peers;
     uint32_t generation;
 } Ivshmem2Server;

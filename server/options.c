@@ -25,6 +25,7 @@ enum {
     OPT_NUMA_NODE,
     OPT_LOG_LEVEL,
     OPT_QUEUE_LIMIT,
+    OPT_ID_QUARANTINE,
     OPT_VERSION,
 };
 
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
     { "numa-node",   required_argument, NULL, OPT_NUMA_NODE },
     { "log-level",   required_argument, NULL, OPT_LOG_LEVEL },
     { "queue-limit", required_argument, NULL, OPT_QUEUE_LIMIT },
+    { "id-quarantine", required_argument, NULL, OPT_ID_QUARANTINE },
     { "version",     no_argument,       NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
@@ -55,6 +57,9 @@ static const struct option long_options[] = {
 _Static_assert(IVSHMEM2_MIN_PEERS == 2 && IVSHMEM2_STATE_TABLE_MAX_PEERS == 1024,
                "usage: -n 2..1024");
 _Static_assert(IVSHMEM2_SERVER_MAX_VECTORS == 64, "usage: -V 1..64");
+_Static_assert(IVSHMEM2_SERVER_MAX_ID_QUARANTINE == 3600 &&
+               IVSHMEM2_SERVER_DEFAULT_ID_QUARANTINE == 5,
+               "usage: --id-quarantine 0..3600, default 5");
 _Static_assert(IVSHMEM2_MAX_SHM_SIZE == 1ull << 40, "errors: sizes up to 1T");
 _Static_assert(IVSHMEM2_PROTO_VIRTIO_MIN == 0x8000 &&
                IVSHMEM2_VIRTIO_MAX_PEERS == 2, "usage: -P >= 0x8000, -n 2");
@@ -87,6 +92,9 @@ IVSHMEM2_SERVER_DEFAULT_SOCKET ")\n"
 "      --numa-node N        bind the memory to NUMA node N\n"
 "      --queue-limit N      drop a peer that has more than N messages unsent\n"
 "                           when the group changes (default 2*n*V+64)\n"
+"      --id-quarantine SECS give a departed peer's ID to a newcomer only\n"
+"                           after SECS seconds, unless no other ID is free\n"
+"                           (0..3600, default 5)\n"
 "  -h, --help               show this help\n"
 "      --version            show the version\n";
 
@@ -127,6 +135,7 @@ void ivshmem2_options_init(Ivshmem2ServerArgs *args)
     args->protocol = IVSHMEM2_SERVER_DEFAULT_PROTOCOL;
     args->numa_node = -1;
     args->queue_limit = 0;
+    args->id_quarantine = IVSHMEM2_SERVER_DEFAULT_ID_QUARANTINE;
 }
 
 int ivshmem2_parse_uint(const char *str, uint64_t min, uint64_t max,
@@ -386,6 +395,17 @@ Ivshmem2ParseResult ivshmem2_options_parse(Ivshmem2ServerArgs *args,
                 return IVSHMEM2_PARSE_ERROR;
             }
             args->queue_limit = (uint32_t)v;
+            break;
+        case OPT_ID_QUARANTINE:
+            if (ivshmem2_parse_uint(optarg, 0,
+                                    IVSHMEM2_SERVER_MAX_ID_QUARANTINE,
+                                    &v) < 0) {
+                set_err(err, errlen, "--id-quarantine '%s': expected seconds "
+                        "from 0 to %u", optarg,
+                        IVSHMEM2_SERVER_MAX_ID_QUARANTINE);
+                return IVSHMEM2_PARSE_ERROR;
+            }
+            args->id_quarantine = (uint32_t)v;
             break;
         case ':':
         case '?':

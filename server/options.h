@@ -33,6 +33,8 @@
  */
 #define IVSHMEM2_SERVER_MAX_NUMA_NODE       1023
 #define IVSHMEM2_SERVER_MAX_QUEUE           (1u << 24)
+#define IVSHMEM2_SERVER_MAX_ID_QUARANTINE   3600    /* seconds */
+#define IVSHMEM2_SERVER_DEFAULT_ID_QUARANTINE 5     /* seconds */
 
 /* Error messages are one line of at most this many bytes. */
 #define IVSHMEM2_ERR_LEN 256
@@ -66,6 +68,7 @@ typedef struct Ivshmem2ServerArgs {
     uint32_t protocol;
     int numa_node;              /* -1: no binding */
     uint32_t queue_limit;       /* 0: see ivshmem2_options_queue_limit() */
+    uint32_t id_quarantine;     /* seconds a freed ID waits, 0: none */
 } Ivshmem2ServerArgs;
 
 typedef enum Ivshmem2ParseResult {

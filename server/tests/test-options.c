@@ -56,6 +56,7 @@ static void test_defaults(void)
     CHECK(args.vectors == 1);
     CHECK(args.protocol == 0);
     CHECK(args.numa_node == -1);
+    CHECK(args.id_quarantine == 5);
     CHECK(ivshmem2_options_validate(&args, err, sizeof(err)) == 0);
 }
 
@@ -91,7 +92,9 @@ static void test_long_options(void)
                          "2M", "--max-peers", "256", "--vectors", "2",
                          "--protocol", "1", NULL };
     const char *more[] = { "--shm", "name", "--numa-node", "0",
-                           "--queue-limit", "100", "--verbose", NULL };
+                           "--queue-limit", "100", "--verbose",
+                           "--id-quarantine", "3600", NULL };
+    const char *no_quarantine[] = { "--id-quarantine", "0", NULL };
     const char *memfd[] = { "-M", "x", "-M", "y", NULL };
     const char *memfd2[] = { "--memfd", "--memfd", NULL };
     Ivshmem2ServerArgs args;
@@ -119,6 +122,9 @@ static void test_long_options(void)
     CHECK(args.queue_limit == 100);
     CHECK(ivshmem2_options_queue_limit(&args) == 100);
     CHECK(args.log_level == IVSHMEM2_LOG_DEBUG);
+    CHECK(args.id_quarantine == 3600);
+    CHECK(parse(&args, no_quarantine, err, sizeof(err)) == IVSHMEM2_PARSE_OK);
+    CHECK(args.id_quarantine == 0);
 
     /* Repeating the same backend option is fine, the last one wins. */
     CHECK(parse(&args, memfd, err, sizeof(err)) == IVSHMEM2_PARSE_OK);
@@ -171,6 +177,10 @@ static const ParseCase parse_errors[] = {
     { { "--numa-node", "zero", NULL }, "--numa-node" },
     { { "--log-level", "loud", NULL }, "--log-level 'loud'" },
     { { "--queue-limit", "0", NULL }, "--queue-limit '0'" },
+    { { "--id-quarantine", "3601", NULL },
+      "--id-quarantine '3601': expected seconds from 0 to 3600" },
+    { { "--id-quarantine", "-1", NULL }, "--id-quarantine '-1'" },
+    { { "--id-quarantine", "5s", NULL }, "--id-quarantine '5s'" },
     { { "-S", "", NULL }, "-S/--socket: empty path" },
     { { "-S", "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },

@@ -77,7 +77,8 @@ class Server:
         size (-l, e.g. "4M"), output_size (-o), max_peers (-n), vectors (-V),
         protocol (-P), memfd (--memfd), shm_name (-M), shm_dir (-m),
         numa_node (--numa-node), log_level (--log-level, default "info"),
-        queue_limit (--queue-limit), pidfile (-p), extra_args (appended).
+        queue_limit (--queue-limit), id_quarantine (--id-quarantine),
+        pidfile (-p), extra_args (appended).
         foreground=False runs it as a daemon (needs pidfile; log() is empty,
         the daemon logs to syslog).
     start() is called by the constructor unless start=False.
@@ -86,7 +87,8 @@ class Server:
     def __init__(self, socket_path=None, *, size=None, output_size=None, max_peers=None,
                  vectors=None, protocol=None, memfd: bool = False, shm_name=None,
                  shm_dir=None, numa_node=None, log_level: Optional[str] = "info",
-                 queue_limit=None, pidfile=None, foreground: bool = True,
+                 queue_limit=None, id_quarantine=None, pidfile=None,
+                 foreground: bool = True,
                  extra_args: Sequence[str] = (), start: bool = True,
                  timeout: float = 30.0):
         self.workdir = Path(tempfile.mkdtemp(prefix="iv2-srv-"))
@@ -104,7 +106,8 @@ class Server:
         for opt, val in (("-l", size), ("-o", output_size), ("-n", max_peers),
                          ("-V", vectors), ("-P", protocol), ("-M", shm_name),
                          ("-m", shm_dir), ("--numa-node", numa_node),
-                         ("--log-level", log_level), ("--queue-limit", queue_limit)):
+                         ("--log-level", log_level), ("--queue-limit", queue_limit),
+                         ("--id-quarantine", id_quarantine)):
             if val is not None:
                 args += [opt, hex(val) if opt == "-P" and isinstance(val, int) else str(val)]
         if memfd:

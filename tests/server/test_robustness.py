@@ -40,7 +40,7 @@ def test_never_reading_client_does_not_delay_others(make_server, make_peer):
         assert "fell behind" not in srv.log()
         late = make_peer(srv)
         late.wait_ready()
-        assert late.id == 2
+        assert late.id not in (0, 1)
         late.wait_peer(1)
     finally:
         lazy.close()
@@ -69,10 +69,11 @@ def test_client_too_far_behind_is_dropped(make_server, make_peer):
                 break
         srv.wait_log(r"peer 1 left: fell behind: 8 messages unsent \(--queue-limit\)")
         steady.wait_for(lambda p: 1 in p.gone and 1 not in p.known, what="PEER_GONE 1")
-        # Its ID is free again and the group works.
+        # The group works; the dropped client's ID is quarantined (it may
+        # still be alive and write its output section) while others are free.
         newcomer = make_peer(srv)
         newcomer.wait_ready()
-        assert newcomer.id == 1
+        assert newcomer.id not in (0, 1)
         newcomer.ring(0, 3)
         assert steady.wait_vector(3) == 1
         # The dropped client's socket was closed by the server.
