@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,17 +36,19 @@
 
 #define IVSHMEM2_MP_NAME	"eth_ivshmem2_mp"
 #define IVSHMEM2_MP_TIMEOUT_S	5
-#define IVSHMEM2_MP_MAX_VECTORS	RTE_MP_MAX_FD_NUM	/* eventfds per reply */
+#define IVSHMEM2_MP_FDS_PER_REPLY	RTE_MP_MAX_FD_NUM
 
 enum ivshmem2_mp_type {
 	IVSHMEM2_MP_INFO,	/* layout, own ID, mapping address; fd: the memory */
 	IVSHMEM2_MP_PORT,	/* name of the index-th port of the device */
-	IVSHMEM2_MP_PEER_FDS,	/* eventfds of peer index, one per bit of fd_mask */
+	/* Eventfds of peer index from vector first_vector on, one per bit of fd_mask. */
+	IVSHMEM2_MP_PEER_FDS,
 };
 
 struct ivshmem2_mp_param {
 	uint32_t type;
 	uint32_t index;
+	uint32_t first_vector;		/**< PEER_FDS: the vector of bit 0 of fd_mask */
 	int32_t result;			/**< reply: 0 or a negative errno */
 	uint32_t fd_mask;		/**< PEER_FDS reply: vectors sent, in order */
 	char name[RTE_DEV_NAME_MAX_LEN];	/**< device name (= its first port) */
@@ -87,12 +90,34 @@ primary_lookup(const char *name, struct rte_device **device)
 	return rte_eth_devices[pid].process_private;
 }
 
+/* Up to one reply's worth of peer p->index's eventfds, from vector p->first_vector on. */
+static int
+primary_fill_peer_fds(struct ivshmem2_hw *hw, struct ivshmem2_mp_param *p,
+		      struct rte_mp_msg *reply)
+{
+	const struct ivshmem2_hw_ops *ops = IVSHMEM2_OPS(hw);
+	uint32_t k;
+	int fd;
+
+	RTE_BUILD_BUG_ON(IVSHMEM2_MP_FDS_PER_REPLY > sizeof(p->fd_mask) * CHAR_BIT);
+	if (p->index >= hw->max_peers || p->first_vector >= hw->vectors)
+		return -EINVAL;
+	for (k = 0; k < IVSHMEM2_MP_FDS_PER_REPLY && k < hw->vectors - p->first_vector; k++) {
+		fd = ops->export_fd(hw, p->index, p->first_vector + k);
+		if (fd < 0)
+			continue;
+		reply->fds[reply->num_fds++] = fd;
+		p->fd_mask |= 1u << k;
+	}
+	return 0;
+}
+
 static int
 primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_mp_param *p,
 	     struct rte_mp_msg *reply)
 {
 	const struct ivshmem2_hw_ops *ops = IVSHMEM2_OPS(hw);
-	uint32_t k = 0, v;
+	uint32_t k = 0;
 	uint16_t pid;
 	int fd;
 
@@ -124,16 +149,7 @@ primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_
 		}
 		return -ENOENT;
 	case IVSHMEM2_MP_PEER_FDS:
-		if (p->index >= hw->max_peers)
-			return -EINVAL;
-		for (v = 0; v < hw->vectors && v < IVSHMEM2_MP_MAX_VECTORS; v++) {
-			fd = ops->export_fd(hw, p->index, v);
-			if (fd < 0)
-				continue;
-			reply->fds[reply->num_fds++] = fd;
-			p->fd_mask |= 1u << v;
-		}
-		return 0;
+		return primary_fill_peer_fds(hw, p, reply);
 	}
 	return -EINVAL;
 }
@@ -246,7 +262,8 @@ mp_answer_close_fds(struct mp_answer *a, int from)
 
 /* One synchronous request to the primary; returns its result (0 or a negative errno). */
 static int
-mp_request(const char *name, uint32_t type, uint32_t index, struct mp_answer *a)
+mp_request(const char *name, uint32_t type, uint32_t index, uint32_t first_vector,
+	   struct mp_answer *a)
 {
 	struct timespec ts = { .tv_sec = IVSHMEM2_MP_TIMEOUT_S };
 	struct ivshmem2_mp_param *p;
@@ -264,6 +281,7 @@ mp_request(const char *name, uint32_t type, uint32_t index, struct mp_answer *a)
 	p = (struct ivshmem2_mp_param *)req.param;
 	p->type = type;
 	p->index = index;
+	p->first_vector = first_vector;
 	strlcpy(p->name, name, sizeof(p->name));
 	if (rte_mp_request_sync(&req, &reply, &ts) != 0 || reply.nb_received != 1) {
 		IVSHMEM2_LOG(ERR, "%s: no answer from the primary process (is it running "
@@ -296,7 +314,7 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 	struct mp_answer a;
 	int ret;
 
-	ret = mp_request(name, IVSHMEM2_MP_INFO, 0, &a);
+	ret = mp_request(name, IVSHMEM2_MP_INFO, 0, 0, &a);
 	if (ret == 0 && a.nb_fds != 1)
 		ret = -EPROTO;
 	if (ret != 0) {
@@ -327,26 +345,46 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 	return ret != 0 ? ret : ivshmem2_shm_map(hw, mh->shm_fd, false, name);
 }
 
-/* Doorbell eventfds of every other peer known to the primary now. */
+/* Eventfds of @peer's vectors @first.. (one reply's worth) into the doorbell table. */
+static int
+mp_get_peer_fds_from(struct ivshmem2_mp_hw *mh, const char *name, uint32_t peer,
+		     uint32_t first)
+{
+	struct ivshmem2_hw *hw = &mh->hw;
+	struct mp_answer a;
+	uint32_t k;
+	int i = 0, ret;
+
+	ret = mp_request(name, IVSHMEM2_MP_PEER_FDS, peer, first, &a);
+	if (ret != 0)
+		return ret;
+	for (k = 0; k < IVSHMEM2_MP_FDS_PER_REPLY && k < hw->vectors - first && ret == 0; k++)
+		if ((a.p.fd_mask & (1u << k)) && i < a.nb_fds)
+			ret = ivshmem2_efds_set(&mh->efds, peer, first + k, a.fds[i++]);
+	mp_answer_close_fds(&a, i);
+	return ret;
+}
+
+/* Doorbell eventfds of every vector of every other peer known to the primary now. */
 static int
 mp_get_peer_fds(struct ivshmem2_mp_hw *mh, const char *name)
 {
 	struct ivshmem2_hw *hw = &mh->hw;
-	struct mp_answer a;
 	uint32_t r, v;
-	int k, ret;
+	int ret;
 
 	for (r = 0; r < hw->max_peers; r++) {
 		if (r == hw->id)
 			continue;
-		ret = mp_request(name, IVSHMEM2_MP_PEER_FDS, r, &a);
-		if (ret != 0)
-			return ret;
-		for (v = 0, k = 0; v < hw->vectors && v < IVSHMEM2_MP_MAX_VECTORS &&
-		     k < a.nb_fds; v++)
-			if (a.p.fd_mask & (1u << v))
-				*ivshmem2_efds_slot(&mh->efds, r, v) = a.fds[k++];
-		mp_answer_close_fds(&a, k);
+		for (v = 0; v < hw->vectors; v += IVSHMEM2_MP_FDS_PER_REPLY) {
+			ret = mp_get_peer_fds_from(mh, name, r, v);
+			if (ret != 0) {
+				IVSHMEM2_LOG(ERR, "%s: cannot get the doorbells of peer %u "
+					     "(vectors %u..) from the primary: %s", name, r, v,
+					     rte_strerror(-ret));
+				return ret;
+			}
+		}
 	}
 	return 0;
 }
@@ -362,7 +400,7 @@ mp_attach_ports(struct ivshmem2_mp_hw *mh, struct rte_vdev_device *vdev)
 	int ret;
 
 	for (k = 0; ; k++) {
-		ret = mp_request(name, IVSHMEM2_MP_PORT, k, &a);
+		ret = mp_request(name, IVSHMEM2_MP_PORT, k, 0, &a);
 		if (ret == -ENOENT)
 			break;
 		if (ret != 0)
