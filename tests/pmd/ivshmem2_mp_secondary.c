@@ -18,8 +18,9 @@
  *   ring <txq> <frames> <gap_ms>
  *                   sends single frames on tx queue <txq>, <gap_ms> apart (each
  *                   may ring the peer's vector of the rx queue polling that
- *                   ring); prints "ring txq Q sent N doorbells N" (the port's
- *                   tx_doorbells_sent) and exits 0 if every frame was sent.
+ *                   ring), waiting while the link is down; prints "ring txq Q
+ *                   sent N doorbells N" (the port's tx_doorbells_sent) and exits
+ *                   0 if every frame was sent or SIGINT/SIGTERM stopped it.
  *
  * Usage: ivshmem2_mp_secondary <EAL args with --proc-type=secondary> -- <mode>
  */
@@ -246,15 +247,21 @@ xstat(uint16_t port, const char *name)
 	return value;
 }
 
-/* Single frames on tx queue @txq, @gap_ms apart (the peer sleeps in between). */
+/*
+ * Single frames on tx queue @txq, @gap_ms apart (the peer sleeps in between);
+ * while the link is down a frame waits for it. Stops early on SIGINT/SIGTERM.
+ */
 static int
 ring(uint16_t port, struct rte_mempool *mp, uint16_t txq, uint32_t frames, uint32_t gap_ms)
 {
 	uint64_t hz = rte_get_timer_hz();
-	uint64_t deadline = rte_get_timer_cycles() + TIMEOUT_S * hz;
+	uint64_t deadline = rte_get_timer_cycles() +
+			    (TIMEOUT_S + (uint64_t)frames * gap_ms / 1000) * hz;
 	uint32_t sent = 0;
 
-	while (sent < frames && rte_get_timer_cycles() < deadline) {
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (sent < frames && !stop_requested && rte_get_timer_cycles() < deadline) {
 		struct rte_mbuf *m = make_frame(mp, sent);
 
 		if (m == NULL)
@@ -269,7 +276,7 @@ ring(uint16_t port, struct rte_mempool *mp, uint16_t txq, uint32_t frames, uint3
 	}
 	printf("ring txq %u sent %" PRIu32 " doorbells %" PRIu64 "\n", txq, sent,
 	       xstat(port, "tx_doorbells_sent"));
-	return sent == frames ? 0 : 1;
+	return sent == frames || stop_requested ? 0 : 1;
 }
 
 int

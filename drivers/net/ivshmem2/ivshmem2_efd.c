@@ -54,3 +54,13 @@ ivshmem2_efds_set(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int f
 	close(fd);
 	return ret;
 }
+
+void
+ivshmem2_efds_park(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int dummy)
+{
+	int *slot = ivshmem2_efds_slot(t, peer, vector);
+
+	if (*slot >= 0 && dup2(dummy, *slot) < 0) {
+		/* EBADF/EINTR only: the slot keeps a stale eventfd nobody reads. */
+	}
+}

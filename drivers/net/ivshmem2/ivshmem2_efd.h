@@ -44,6 +44,13 @@ ivshmem2_efds_slot(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector
  */
 int ivshmem2_efds_set(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int fd);
 
+/**
+ * The eventfd of (@peer, @vector) is void: if the slot has an fd number, the
+ * eventfd @dummy (nobody reads it) is dup2()ed over it, so that a doorbell
+ * in flight rings nothing and the fd number is not reused.
+ */
+void ivshmem2_efds_park(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int dummy);
+
 /** The eventfd of (@peer, @vector), or -1 if unknown or out of range. */
 static inline int
 ivshmem2_efds_get(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)

@@ -28,6 +28,9 @@ struct ivshmem2_port {
 	bool zero_copy;
 	uint32_t mtu;
 	struct rte_ether_addr mac;
+	/* Published by the primary for its secondaries (ivshmem2_mp.c). */
+	uint32_t map_gen;		/**< the primary's hw->map_gen */
+	uint32_t fds_gen;		/**< changes with the primary's doorbell eventfds */
 };
 
 static inline struct ivshmem2_hw *
