@@ -38,3 +38,29 @@ ivshmem2_efds_fini(struct ivshmem2_efds *t)
 	free(t->fd);
 	t->fd = NULL;
 }
+
+int
+ivshmem2_efds_set(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int fd)
+{
+	int *slot = ivshmem2_efds_slot(t, peer, vector);
+	int ret = 0;
+
+	if (*slot < 0) {
+		__atomic_store_n(slot, fd, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (dup2(fd, *slot) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+void
+ivshmem2_efds_park(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int dummy)
+{
+	int *slot = ivshmem2_efds_slot(t, peer, vector);
+
+	if (*slot >= 0 && dup2(dummy, *slot) < 0) {
+		/* EBADF/EINTR only: the slot keeps a stale eventfd nobody reads. */
+	}
+}

@@ -36,6 +36,21 @@ ivshmem2_efds_slot(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector
 	return &t->fd[(size_t)peer * t->nb_vectors + vector];
 }
 
+/**
+ * Put eventfd @fd, ours to give, into the slot of (@peer, @vector) (both in
+ * range). A slot keeps its fd number once assigned, as the data path may be
+ * writing to it: @fd is dup2()ed over the old one and closed.
+ * @return 0, or a negative errno from dup2 (the slot keeps its old eventfd).
+ */
+int ivshmem2_efds_set(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int fd);
+
+/**
+ * The eventfd of (@peer, @vector) is void: if the slot has an fd number, the
+ * eventfd @dummy (nobody reads it) is dup2()ed over it, so that a doorbell
+ * in flight rings nothing and the fd number is not reused.
+ */
+void ivshmem2_efds_park(struct ivshmem2_efds *t, uint32_t peer, uint32_t vector, int dummy);
+
 /** The eventfd of (@peer, @vector), or -1 if unknown or out of range. */
 static inline int
 ivshmem2_efds_get(const struct ivshmem2_efds *t, uint32_t peer, uint32_t vector)

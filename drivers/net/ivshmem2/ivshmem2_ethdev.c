@@ -230,7 +230,13 @@ ivshmem2_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 static int
 ivshmem2_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 {
-	ivshmem2_link_check(ivshmem2_port_hw(dev));
+	/*
+	 * The link belongs to the primary, which keeps dev->data->dev_link
+	 * current; a secondary running the handshake would write the port's
+	 * shared state and its own section behind the primary's back.
+	 */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		ivshmem2_link_check(ivshmem2_port_hw(dev));
 	return 0;
 }
 
@@ -264,6 +270,7 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->mbuf_initializer = mbuf_initializer(dev->data->port_id);
 	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->link_gen = &p->link.gen;
+	q->map_gen = &p->map_gen;
 	q->gen = IVSHMEM2_GEN_NONE;
 	q->ring_size = hw->net.ring_size;
 	q->queue_id = qid;
@@ -307,6 +314,7 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	if (q == NULL)
 		return -ENOMEM;
 	q->link_gen = &p->link.gen;
+	q->map_gen = &p->map_gen;
 	q->gen = IVSHMEM2_GEN_NONE;
 	q->ring_size = hw->net.ring_size;
 	q->remote = p->remote;

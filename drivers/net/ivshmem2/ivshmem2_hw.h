@@ -87,6 +87,12 @@ struct ivshmem2_hw {
 	struct ivshmem2_layout shm;	/**< state table / sections (shmem.h) */
 	struct ivshmem2_net_layout net;	/**< ring layout of each section (net.h) */
 	uint32_t id;			/**< own peer ID (may change after a reconnect) */
+	/**
+	 * Incremented each time the memory at base or the own ID changes
+	 * (reconnection); a secondary holds the primary's value its mapping
+	 * matches. Read by the data path when it takes new rings.
+	 */
+	uint32_t map_gen;
 	uint32_t max_peers;
 	uint32_t vectors;		/**< interrupt vectors per peer */
 	bool connected;			/**< memory valid and IDs current */

@@ -12,16 +12,26 @@
  * the shared memory, so a secondary maps it at the primary's address (the
  * same rule DPDK applies to hugepages). Per-process state (mapping, fds) is
  * in dev->process_private only.
+ *
+ * When the primary reconnects to a restarted server it maps new memory (and
+ * may have another peer ID); when peers come and go its doorbell eventfds
+ * change. It publishes both in the ports' shared data (map_gen, fds_gen); a
+ * secondary's alarm notices, asks again and maps the new memory over the old
+ * (MAP_FIXED). Until then its queues take no rings of the new memory (the
+ * mapping generation, ivshmem2_rxtx.h).
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
+#include <rte_alarm.h>
 #include <rte_eal.h>
 #include <rte_string_fns.h>
 
@@ -36,17 +46,21 @@
 
 #define IVSHMEM2_MP_NAME	"eth_ivshmem2_mp"
 #define IVSHMEM2_MP_TIMEOUT_S	5
-#define IVSHMEM2_MP_MAX_VECTORS	RTE_MP_MAX_FD_NUM	/* eventfds per reply */
+#define IVSHMEM2_MP_FDS_PER_REPLY	RTE_MP_MAX_FD_NUM
+/* How often a secondary looks for new memory or doorbells of its primary. */
+#define IVSHMEM2_MP_POLL_US		(100 * 1000)
 
 enum ivshmem2_mp_type {
 	IVSHMEM2_MP_INFO,	/* layout, own ID, mapping address; fd: the memory */
 	IVSHMEM2_MP_PORT,	/* name of the index-th port of the device */
-	IVSHMEM2_MP_PEER_FDS,	/* eventfds of peer index, one per bit of fd_mask */
+	/* Eventfds of peer index from vector first_vector on, one per bit of fd_mask. */
+	IVSHMEM2_MP_PEER_FDS,
 };
 
 struct ivshmem2_mp_param {
 	uint32_t type;
 	uint32_t index;
+	uint32_t first_vector;		/**< PEER_FDS: the vector of bit 0 of fd_mask */
 	int32_t result;			/**< reply: 0 or a negative errno */
 	uint32_t fd_mask;		/**< PEER_FDS reply: vectors sent, in order */
 	char name[RTE_DEV_NAME_MAX_LEN];	/**< device name (= its first port) */
@@ -55,6 +69,7 @@ struct ivshmem2_mp_param {
 			uint64_t base;	/**< primary's mapping address */
 			uint64_t page_size;
 			uint32_t id;
+			uint32_t map_gen;	/**< the primary's hw->map_gen */
 			uint32_t max_peers;
 			uint32_t vectors;
 			int32_t numa_node;
@@ -68,9 +83,15 @@ struct ivshmem2_mp_param {
 /* Secondary's per-process attachment: a read/write view, doorbells only. */
 struct ivshmem2_mp_hw {
 	struct ivshmem2_hw hw;		/* first: container_of by cast */
+	struct rte_device *device;	/* the vdev whose ports we attached */
+	char name[RTE_DEV_NAME_MAX_LEN];
 	int shm_fd;
+	int dummy_efd;			/* parked over doorbells that ring nobody */
 	struct ivshmem2_efds efds;	/* eventfds of every (peer, vector) */
 	struct ivshmem2_doorbell doorbell;	/* the only writer of those */
+	uint32_t fds_gen;		/* the primary's fds_gen our doorbells match */
+	bool follow_failed;		/* the last attempt to follow failed (logged once) */
+	bool closing;
 };
 
 #define MP_HW(hw)	((struct ivshmem2_mp_hw *)(hw))
@@ -89,12 +110,34 @@ primary_lookup(const char *name, struct rte_device **device)
 	return rte_eth_devices[pid].process_private;
 }
 
+/* Up to one reply's worth of peer p->index's eventfds, from vector p->first_vector on. */
+static int
+primary_fill_peer_fds(struct ivshmem2_hw *hw, struct ivshmem2_mp_param *p,
+		      struct rte_mp_msg *reply)
+{
+	const struct ivshmem2_hw_ops *ops = IVSHMEM2_OPS(hw);
+	uint32_t k;
+	int fd;
+
+	RTE_BUILD_BUG_ON(IVSHMEM2_MP_FDS_PER_REPLY > sizeof(p->fd_mask) * CHAR_BIT);
+	if (p->index >= hw->max_peers || p->first_vector >= hw->vectors)
+		return -EINVAL;
+	for (k = 0; k < IVSHMEM2_MP_FDS_PER_REPLY && k < hw->vectors - p->first_vector; k++) {
+		fd = ops->export_fd(hw, p->index, p->first_vector + k);
+		if (fd < 0)
+			continue;
+		reply->fds[reply->num_fds++] = fd;
+		p->fd_mask |= 1u << k;
+	}
+	return 0;
+}
+
 static int
 primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_mp_param *p,
 	     struct rte_mp_msg *reply)
 {
 	const struct ivshmem2_hw_ops *ops = IVSHMEM2_OPS(hw);
-	uint32_t k = 0, v;
+	uint32_t k = 0;
 	uint16_t pid;
 	int fd;
 
@@ -111,6 +154,7 @@ primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_
 		p->info.base = (uint64_t)(uintptr_t)hw->base;
 		p->info.page_size = hw->page_size;
 		p->info.id = hw->id;
+		p->info.map_gen = hw->map_gen;
 		p->info.max_peers = hw->max_peers;
 		p->info.vectors = hw->vectors;
 		p->info.numa_node = hw->numa_node;
@@ -126,16 +170,7 @@ primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_
 		}
 		return -ENOENT;
 	case IVSHMEM2_MP_PEER_FDS:
-		if (p->index >= hw->max_peers)
-			return -EINVAL;
-		for (v = 0; v < hw->vectors && v < IVSHMEM2_MP_MAX_VECTORS; v++) {
-			fd = ops->export_fd(hw, p->index, v);
-			if (fd < 0)
-				continue;
-			reply->fds[reply->num_fds++] = fd;
-			p->fd_mask |= 1u << v;
-		}
-		return 0;
+		return primary_fill_peer_fds(hw, p, reply);
 	}
 	return -EINVAL;
 }
@@ -183,6 +218,22 @@ ivshmem2_mp_primary_init(void)
 		IVSHMEM2_LOG(DEBUG, "no multi-process channel: %s", rte_strerror(rte_errno));
 }
 
+void
+ivshmem2_mp_publish_locked(struct ivshmem2_hw *hw, bool remapped)
+{
+	struct rte_eth_dev *dev;
+	uint32_t i;
+
+	if (remapped)
+		__atomic_store_n(&hw->map_gen, hw->map_gen + 1, __ATOMIC_RELEASE);
+	IVSHMEM2_HW_FOREACH_PORT(hw, i, dev) {
+		struct ivshmem2_port *p = ivshmem2_port_priv(dev);
+
+		__atomic_store_n(&p->map_gen, hw->map_gen, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->fds_gen, p->fds_gen + 1, __ATOMIC_RELEASE);
+	}
+}
+
 /* ---- secondary ---- */
 
 static void
@@ -210,16 +261,22 @@ mp_rxq_intr_teardown(struct ivshmem2_hw *hw __rte_unused,
 {
 }
 
+static void mp_alarm_cb(void *arg);
+
 static void
 mp_close(struct ivshmem2_hw *hw)
 {
 	struct ivshmem2_mp_hw *mh = MP_HW(hw);
 
+	mh->closing = true;
+	rte_eal_alarm_cancel(mp_alarm_cb, mh);
 	ivshmem2_doorbell_fini(&mh->doorbell);
 	ivshmem2_shm_unmap(hw);
 	ivshmem2_efds_fini(&mh->efds);
 	if (mh->shm_fd >= 0)
 		close(mh->shm_fd);
+	if (mh->dummy_efd >= 0)
+		close(mh->dummy_efd);
 	free(hw->port_of_peer);
 	free(mh);
 }
@@ -249,7 +306,8 @@ mp_answer_close_fds(struct mp_answer *a, int from)
 
 /* One synchronous request to the primary; returns its result (0 or a negative errno). */
 static int
-mp_request(const char *name, uint32_t type, uint32_t index, struct mp_answer *a)
+mp_request(const char *name, uint32_t type, uint32_t index, uint32_t first_vector,
+	   struct mp_answer *a)
 {
 	struct timespec ts = { .tv_sec = IVSHMEM2_MP_TIMEOUT_S };
 	struct ivshmem2_mp_param *p;
@@ -267,12 +325,11 @@ mp_request(const char *name, uint32_t type, uint32_t index, struct mp_answer *a)
 	p = (struct ivshmem2_mp_param *)req.param;
 	p->type = type;
 	p->index = index;
+	p->first_vector = first_vector;
 	strlcpy(p->name, name, sizeof(p->name));
 	if (rte_mp_request_sync(&req, &reply, &ts) != 0 || reply.nb_received != 1) {
-		IVSHMEM2_LOG(ERR, "%s: no answer from the primary process (is it running "
-			     "net_ivshmem2?)", name);
 		free(reply.msgs);
-		return -EIO;
+		return -EIO;	/* no primary, or not one with net_ivshmem2 */
 	}
 	m = &reply.msgs[0];
 	if (m->len_param != sizeof(a->p) || m->num_fds < 0 ||
@@ -299,17 +356,22 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 	struct mp_answer a;
 	int ret;
 
-	ret = mp_request(name, IVSHMEM2_MP_INFO, 0, &a);
+	ret = mp_request(name, IVSHMEM2_MP_INFO, 0, 0, &a);
 	if (ret == 0 && a.nb_fds != 1)
 		ret = -EPROTO;
-	if (ret != 0) {
+	if (ret == -EIO)
+		IVSHMEM2_LOG(ERR, "%s: no answer from the primary process (is it running "
+			     "net_ivshmem2?)", name);
+	else if (ret != 0)
 		IVSHMEM2_LOG(ERR, "%s: primary has no usable net_ivshmem2 device of this name: %s",
 			     name, rte_strerror(-ret));
+	if (ret != 0) {
 		mp_answer_close_fds(&a, 0);
 		return ret;
 	}
 	mh->shm_fd = a.fds[0];
 	hw->id = a.p.info.id;
+	hw->map_gen = a.p.info.map_gen;
 	hw->max_peers = a.p.info.max_peers;
 	hw->vectors = a.p.info.vectors;
 	hw->page_size = a.p.info.page_size;
@@ -330,28 +392,79 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 	return ret != 0 ? ret : ivshmem2_shm_map(hw, mh->shm_fd, false, name);
 }
 
-/* Doorbell eventfds of every other peer known to the primary now. */
+/*
+ * Eventfds of @peer's vectors @first.. (one reply's worth) into the doorbell
+ * table; a vector the primary has no eventfd for (any more) rings nobody.
+ */
+static int
+mp_get_peer_fds_from(struct ivshmem2_mp_hw *mh, const char *name, uint32_t peer,
+		     uint32_t first)
+{
+	struct ivshmem2_hw *hw = &mh->hw;
+	struct mp_answer a;
+	uint32_t k;
+	int i = 0, ret;
+
+	ret = mp_request(name, IVSHMEM2_MP_PEER_FDS, peer, first, &a);
+	if (ret != 0)
+		return ret;
+	for (k = 0; k < IVSHMEM2_MP_FDS_PER_REPLY && k < hw->vectors - first && ret == 0; k++) {
+		if ((a.p.fd_mask & (1u << k)) && i < a.nb_fds)
+			ret = ivshmem2_efds_set(&mh->efds, peer, first + k, a.fds[i++]);
+		else
+			ivshmem2_efds_park(&mh->efds, peer, first + k, mh->dummy_efd);
+	}
+	mp_answer_close_fds(&a, i);
+	return ret;
+}
+
+/* Doorbell eventfds of every vector of every other peer known to the primary now. */
 static int
 mp_get_peer_fds(struct ivshmem2_mp_hw *mh, const char *name)
 {
 	struct ivshmem2_hw *hw = &mh->hw;
-	struct mp_answer a;
 	uint32_t r, v;
-	int k, ret;
+	int ret;
 
 	for (r = 0; r < hw->max_peers; r++) {
-		if (r == hw->id)
+		if (r == hw->id) {
+			/* Ours (perhaps another peer's before an ID change): never rung. */
+			for (v = 0; v < hw->vectors; v++)
+				ivshmem2_efds_park(&mh->efds, r, v, mh->dummy_efd);
 			continue;
-		ret = mp_request(name, IVSHMEM2_MP_PEER_FDS, r, &a);
-		if (ret != 0)
-			return ret;
-		for (v = 0, k = 0; v < hw->vectors && v < IVSHMEM2_MP_MAX_VECTORS &&
-		     k < a.nb_fds; v++)
-			if (a.p.fd_mask & (1u << v))
-				*ivshmem2_efds_slot(&mh->efds, r, v) = a.fds[k++];
-		mp_answer_close_fds(&a, k);
+		}
+		for (v = 0; v < hw->vectors; v += IVSHMEM2_MP_FDS_PER_REPLY) {
+			ret = mp_get_peer_fds_from(mh, name, r, v);
+			if (ret != 0) {
+				IVSHMEM2_LOG(DEBUG, "%s: doorbells of peer %u from vector %u: %s",
+					     name, r, v, rte_strerror(-ret));
+				return ret;
+			}
+		}
 	}
 	return 0;
+}
+
+/* Our ports by the remote peer each is towards now (a two-peer port follows ID changes). */
+static void
+mp_ports_index(struct ivshmem2_mp_hw *mh)
+{
+	struct ivshmem2_hw *hw = &mh->hw;
+	uint16_t pid;
+	uint32_t i;
+
+	for (i = 0; i < hw->max_peers; i++)
+		hw->port_of_peer[i] = IVSHMEM2_PORT_NONE;
+	RTE_ETH_FOREACH_DEV_OF(pid, mh->device) {
+		const struct rte_eth_dev *dev = &rte_eth_devices[pid];
+		uint32_t remote;
+
+		if (dev->process_private != hw)
+			continue;
+		remote = ivshmem2_port_priv(dev)->remote;
+		if (remote < hw->max_peers)
+			hw->port_of_peer[remote] = pid;
+	}
 }
 
 static int
@@ -361,11 +474,11 @@ mp_attach_ports(struct ivshmem2_mp_hw *mh, struct rte_vdev_device *vdev)
 	struct ivshmem2_hw *hw = &mh->hw;
 	struct rte_eth_dev *dev;
 	struct mp_answer a;
-	uint32_t k, remote;
+	uint32_t k;
 	int ret;
 
 	for (k = 0; ; k++) {
-		ret = mp_request(name, IVSHMEM2_MP_PORT, k, &a);
+		ret = mp_request(name, IVSHMEM2_MP_PORT, k, 0, &a);
 		if (ret == -ENOENT)
 			break;
 		if (ret != 0)
@@ -379,15 +492,145 @@ mp_attach_ports(struct ivshmem2_mp_hw *mh, struct rte_vdev_device *vdev)
 		}
 		dev->device = &vdev->device;
 		ivshmem2_eth_dev_attach_secondary(dev, hw);
-		remote = ivshmem2_port_priv(dev)->remote;
-		if (remote < hw->max_peers)
-			hw->port_of_peer[remote] = dev->data->port_id;
 		hw->nb_ports++;
 		rte_eth_dev_probing_finish(dev);
 		IVSHMEM2_LOG(INFO, "%s: secondary attached to port %u (%s)", name,
 			     dev->data->port_id, a.p.port);
 	}
+	mp_ports_index(mh);
 	return hw->nb_ports > 0 ? 0 : -ENODEV;
+}
+
+/* ---- secondary: following the primary ---- */
+
+/* What the primary published in its ports' shared data (any of ours); false without ports. */
+static bool
+mp_published(const struct ivshmem2_mp_hw *mh, uint32_t *map_gen, uint32_t *fds_gen)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV_OF(pid, mh->device) {
+		const struct rte_eth_dev *dev = &rte_eth_devices[pid];
+		const struct ivshmem2_port *p;
+
+		if (dev->process_private != &mh->hw)
+			continue;
+		p = ivshmem2_port_priv(dev);
+		*map_gen = __atomic_load_n(&p->map_gen, __ATOMIC_ACQUIRE);
+		*fds_gen = __atomic_load_n(&p->fds_gen, __ATOMIC_ACQUIRE);
+		return true;
+	}
+	return false;
+}
+
+/* Fetch every peer's doorbells again; on success they match the primary's @fds_gen. */
+static int
+mp_sync_fds(struct ivshmem2_mp_hw *mh, uint32_t fds_gen)
+{
+	int ret = mp_get_peer_fds(mh, mh->name);
+
+	if (ret == 0)
+		mh->fds_gen = fds_gen;
+	return ret;
+}
+
+/* The primary reconnected only to a server of the same geometry: so must our mapping. */
+static bool
+mp_same_geometry(const struct ivshmem2_hw *hw, const struct ivshmem2_mp_param *p)
+{
+	return p->info.base == (uint64_t)(uintptr_t)hw->base &&
+	       p->info.page_size == hw->page_size && p->info.max_peers == hw->max_peers &&
+	       p->info.vectors == hw->vectors && p->info.id < hw->max_peers &&
+	       p->info.shm.shm_size == hw->shm.shm_size &&
+	       p->info.shm.output_section_offset == hw->shm.output_section_offset &&
+	       p->info.shm.output_section_size == hw->shm.output_section_size;
+}
+
+/*
+ * Map the primary's new memory over ours (MAP_FIXED: never a hole under a
+ * burst), with the protections of our new ID. On success *map_gen is the
+ * primary's generation of that memory.
+ */
+static int
+mp_remap(struct ivshmem2_mp_hw *mh, uint32_t *map_gen)
+{
+	struct ivshmem2_hw *hw = &mh->hw;
+	struct mp_answer a;
+	int ret;
+
+	ret = mp_request(mh->name, IVSHMEM2_MP_INFO, 0, 0, &a);
+	if (ret != 0)
+		return ret;
+	if (a.nb_fds != 1 || !mp_same_geometry(hw, &a.p)) {
+		mp_answer_close_fds(&a, 0);
+		return -EPROTO;
+	}
+	rte_spinlock_lock(&hw->lock);
+	hw->id = a.p.info.id;
+	ret = ivshmem2_shm_map(hw, a.fds[0], false, mh->name);
+	rte_spinlock_unlock(&hw->lock);
+	if (ret != 0) {
+		mp_answer_close_fds(&a, 0);
+		return ret;
+	}
+	close(mh->shm_fd);
+	mh->shm_fd = a.fds[0];
+	*map_gen = a.p.info.map_gen;
+	mp_ports_index(mh);
+	return 0;
+}
+
+/*
+ * Catch up with what the primary published: new memory and perhaps a new
+ * ID (it reconnected to a restarted server), or new doorbells (a peer came
+ * or went). The queues take rings of new memory only once hw->map_gen says
+ * this process maps it, with every doorbell of it.
+ */
+static void
+mp_follow(struct ivshmem2_mp_hw *mh)
+{
+	struct ivshmem2_hw *hw = &mh->hw;
+	uint32_t map_gen, fds_gen, new_gen = 0;
+	bool remap;
+	int ret;
+
+	if (!mp_published(mh, &map_gen, &fds_gen))
+		return;
+	remap = map_gen != hw->map_gen;
+	if (!remap && fds_gen == mh->fds_gen)
+		return;
+	ret = remap ? mp_remap(mh, &new_gen) : 0;
+	if (ret == 0)
+		ret = mp_sync_fds(mh, fds_gen);
+	if (ret == -EAGAIN)
+		return;		/* the primary is still joining the new group: next tick */
+	if (ret != 0) {
+		if (!mh->follow_failed)
+			IVSHMEM2_LOG(ERR, "%s: secondary cannot follow the primary's %s: %s "
+				     "(retrying)", mh->name,
+				     remap ? "new shared memory" : "new doorbells",
+				     rte_strerror(-ret));
+		mh->follow_failed = true;
+		return;
+	}
+	mh->follow_failed = false;
+	if (remap) {
+		__atomic_store_n(&hw->map_gen, new_gen, __ATOMIC_RELEASE);
+		IVSHMEM2_LOG(NOTICE, "%s: secondary follows the primary to its new shared memory "
+			     "(peer %u)", mh->name, hw->id);
+	}
+}
+
+static void
+mp_alarm_cb(void *arg)
+{
+	struct ivshmem2_mp_hw *mh = arg;
+
+	if (mh->closing)
+		return;
+	ivshmem2_doorbell_watchdog(&mh->doorbell);
+	mp_follow(mh);
+	rte_eal_alarm_set(IVSHMEM2_MP_POLL_US, mp_alarm_cb, mh);
 }
 
 int
@@ -395,26 +638,39 @@ ivshmem2_mp_attach_secondary(struct rte_vdev_device *vdev)
 {
 	const char *name = rte_vdev_device_name(vdev);
 	struct ivshmem2_mp_hw *mh = calloc(1, sizeof(*mh));
+	uint32_t map_gen, fds_gen;
 	uint16_t pid;
 	int ret;
 
 	if (mh == NULL)
 		return -ENOMEM;
 	mh->shm_fd = -1;
+	mh->device = &vdev->device;
+	strlcpy(mh->name, name, sizeof(mh->name));
 	mh->hw.ops = &ivshmem2_mp_ops;
 	mh->hw.numa_node = SOCKET_ID_ANY;
 	rte_spinlock_init(&mh->hw.lock);
-	ret = mp_get_info(mh, name);
-	if (ret == 0)
-		ret = mp_get_peer_fds(mh, name);
+	mh->dummy_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ret = mh->dummy_efd < 0 ? -errno : mp_get_info(mh, name);
 	if (ret == 0)
 		ret = ivshmem2_doorbell_init(&mh->doorbell, &mh->efds, NULL, NULL, name);
 	if (ret == 0) {
 		mh->hw.connected = true;
 		ret = mp_attach_ports(mh, vdev);
 	}
-	if (ret == 0)
+	/* The doorbells as published now: a later change is the alarm's. */
+	if (ret == 0) {
+		ret = mp_published(mh, &map_gen, &fds_gen) ? mp_sync_fds(mh, fds_gen) : -ENODEV;
+		if (ret != 0)
+			IVSHMEM2_LOG(ERR, "%s: cannot get the peers' doorbells from the "
+				     "primary: %s", name, rte_strerror(-ret));
+	}
+	if (ret == 0) {
+		if (rte_eal_alarm_set(IVSHMEM2_MP_POLL_US, mp_alarm_cb, mh) != 0)
+			IVSHMEM2_LOG(WARNING, "%s: no alarm: this secondary will not follow the "
+				     "primary to a restarted server", name);
 		return 0;
+	}
 	/* Undo: ports already attached share mh. */
 	RTE_ETH_FOREACH_DEV_OF(pid, &vdev->device)
 		if (rte_eth_devices[pid].process_private == &mh->hw) {

@@ -29,6 +29,9 @@ struct ivshmem2_port {
 	uint32_t mtu;
 	struct rte_ether_addr mac;
 	uint64_t reconnects_base;	/**< hw->reconnects at the last xstats reset */
+	/* Published by the primary for its secondaries (ivshmem2_mp.c). */
+	uint32_t map_gen;		/**< the primary's hw->map_gen */
+	uint32_t fds_gen;		/**< changes with the primary's doorbell eventfds */
 };
 
 static inline struct ivshmem2_hw *

@@ -37,13 +37,33 @@ gen_still(const uint32_t *link_gen, uint32_t gen)
 	return __atomic_load_n(link_gen, __ATOMIC_RELAXED) == gen;
 }
 
-/* Take the rings of a new link generation. Returns false while the link is down. */
+/*
+ * True if this process maps the memory the port's current rings lie in (the
+ * mapping generation, ivshmem2_rxtx.h). Always true in the primary, which
+ * publishes what it maps.
+ */
+static bool
+map_current(const uint32_t *map_gen, uint16_t port_id)
+{
+	const struct ivshmem2_hw *hw;
+
+	if (map_gen == NULL)
+		return true;
+	hw = rte_eth_devices[port_id].process_private;
+	return hw != NULL && __atomic_load_n(&hw->map_gen, __ATOMIC_ACQUIRE) ==
+			     __atomic_load_n(map_gen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Take the rings of a new link generation. Returns false while the link is
+ * down, or is down for this process (its mapping is older than the rings).
+ */
 static bool
 txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 {
 	struct ivshmem2_ring_tx ring;
 
-	if (!ivshmem2_gen_up(gen))
+	if (!ivshmem2_gen_up(gen) || !map_current(q->map_gen, q->port_id))
 		return false;
 	ring = q->next_ring;
 	if (!gen_still(q->link_gen, gen))
@@ -65,7 +85,7 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	uint16_t i, nb_src;
 	bool restart;
 
-	if (!ivshmem2_gen_up(gen))
+	if (!ivshmem2_gen_up(gen) || !map_current(q->map_gen, q->port_id))
 		return false;
 	nb_src = RTE_MIN(q->next_nb_src, (uint16_t)IVSHMEM2_NET_MAX_QUEUES);
 	memcpy(ring, q->next_ring, sizeof(ring[0]) * nb_src);

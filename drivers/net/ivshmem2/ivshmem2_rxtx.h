@@ -41,6 +41,16 @@ ivshmem2_gen_next(uint32_t gen)
 	return gen + 1 == IVSHMEM2_GEN_NONE ? 1 : gen + 1;
 }
 
+/*
+ * Mapping generation (multi-process): the rings of a link generation lie in
+ * the memory the primary had mapped when it published them, and queues are
+ * shared by the processes. A secondary that still maps older memory (the
+ * primary reconnected to a restarted server) must not take them before it
+ * followed the primary (ivshmem2_mp.c). So a queue takes new rings only if
+ * this process's hw->map_gen equals the port's published map_gen (*map_gen);
+ * checked when it resyncs, never per packet.
+ */
+
 struct ivshmem2_txq {
 	/* Hot: read every burst. */
 	struct ivshmem2_ring_tx ring;
@@ -53,6 +63,7 @@ struct ivshmem2_txq {
 	uint32_t vectors;		/**< peer's vector count, to check its wake word */
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_tx next_ring;
+	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
 	uint16_t queue_id;
 	uint16_t port_id;
 	/* Stats (written by the one lcore that bursts this queue). */
@@ -116,6 +127,7 @@ struct ivshmem2_rxq {
 	/** Where each ring starts when the pairing is new (see ivshmem2_port.rx_start). */
 	uint32_t next_start[IVSHMEM2_NET_MAX_QUEUES];
 	uint32_t next_pairing;		/**< the port's pairing the next_* rings belong to */
+	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
 	uint32_t pairing;		/**< pairing of the rings in use */
 	uint16_t next_nb_src;
 	/* Stats. */

@@ -190,6 +190,10 @@ vdev_sock_cb(void *arg)
 		vdev_lost_server(vd, true);
 		return;
 	}
+	/* A peer came or went: secondaries fetch the doorbells again. */
+	rte_spinlock_lock(&vd->hw.lock);
+	ivshmem2_mp_publish_locked(&vd->hw, false);
+	rte_spinlock_unlock(&vd->hw.lock);
 	ivshmem2_link_check(&vd->hw);
 }
 
@@ -299,6 +303,8 @@ vdev_remap(struct ivshmem2_vdev_dev *vd, int sock, const struct ivshmem2_socket_
 	if (ret == 0) {
 		close(vd->shm_fd);
 		vd->shm_fd = in->shm_fd;
+		/* Secondaries still map the old memory: they must follow. */
+		ivshmem2_mp_publish_locked(hw, true);
 	}
 	rte_spinlock_unlock(&hw->lock);
 	return ret;
