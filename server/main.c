@@ -290,6 +290,19 @@ int main(int argc, char *argv[])
         print_error("out of memory");
         goto out_shm;
     }
+    /*
+     * In the foreground a listening socket is the sign of readiness: the
+     * PID file must be complete before anyone can connect. A daemon writes
+     * it after the fork and reports readiness after that.
+     */
+    if (args.foreground && pid_fd >= 0) {
+        if (write_pidfile(pid_fd, args.pidfile, err, sizeof(err)) < 0) {
+            print_error(err);
+            goto out_server;
+        }
+        close(pid_fd);
+        pid_fd = -1;
+    }
     if (ivshmem2_server_start(&server, err, sizeof(err)) < 0) {
         print_error(err);
         goto out_server;

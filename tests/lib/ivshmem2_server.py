@@ -9,7 +9,15 @@
 
 The binary is ivshmem2_paths.SERVER unless IVSHMEM2_SERVER names another
 one (e.g. a sanitizer build). IVSHMEM2_SERVER_WRAPPER, if set, is a command
-prefix such as "valgrind --error-exitcode=99 -q".
+prefix such as "strace -f -o /tmp/s.log".
+
+IVSHMEM2_SERVER_VALGRIND=1 runs every server under valgrind (memcheck,
+--leak-check=full, --error-exitcode=99): run_server() gets valgrind's
+report on stderr, a Server writes it to files in its work directory (with
+--track-fds=yes in the foreground), and keeps it (valgrind_errors(), also after cleanup()),
+daemons included: memory errors, leaks, and fds the server itself opened
+and left open at exit. The fixtures of tests/server fail a test whose
+server had any.
 
 Readiness: the socket is listed as listening in /proc/net/unix, so a
 connect is accepted. The helper does not probe by connecting (that would
@@ -58,8 +66,51 @@ def socket_listening(path) -> bool:
     return False
 
 
-def _wrapper() -> List[str]:
-    return shlex.split(os.environ.get("IVSHMEM2_SERVER_WRAPPER", ""))
+VALGRIND_EXIT = 99
+
+
+def valgrind_enabled() -> bool:
+    """Is IVSHMEM2_SERVER_VALGRIND set (to anything but "" or "0")?"""
+    return os.environ.get("IVSHMEM2_SERVER_VALGRIND", "") not in ("", "0")
+
+
+def valgrind_command(log_dir=None, track_fds: bool = False) -> List[str]:
+    """valgrind's command prefix; with @log_dir its reports go to files there
+    (one per process: a daemon's child too), else to stderr. @track_fds also
+    reports fds left open at exit (not for daemons: the parents of the
+    double fork exit with the daemon's fds open, as they should)."""
+    cmd = ["valgrind", "-q", f"--error-exitcode={VALGRIND_EXIT}", "--leak-check=full",
+           "--show-leak-kinds=definite,indirect,possible",
+           "--errors-for-leak-kinds=definite,indirect,possible"]
+    if log_dir is not None:
+        cmd.append(f"--log-file={log_dir}/valgrind.%p.log")
+    if track_fds:
+        cmd.append("--track-fds=yes")
+    return cmd
+
+
+def valgrind_findings(report: str) -> str:
+    """@report (one valgrind log) without the fds a process inherited and
+    kept open at exit (--track-fds lists those too): what is left is a
+    finding."""
+    kept, block = [], []
+    lines = [re.sub(r"^==\d+== ?", "", line) for line in report.splitlines()]
+    for line in lines + [""]:
+        if line.startswith("FILE DESCRIPTORS:"):
+            continue
+        if line.strip():
+            block.append(line)
+            continue
+        if block and not (block[0].startswith("Open ") and
+                          any("<inherited from parent>" in b for b in block)):
+            kept += block + [""]
+        block = []
+    return "\n".join(kept).strip()
+
+
+def _wrapper(log_dir=None, track_fds: bool = False) -> List[str]:
+    prefix = valgrind_command(log_dir, track_fds) if valgrind_enabled() else []
+    return prefix + shlex.split(os.environ.get("IVSHMEM2_SERVER_WRAPPER", ""))
 
 
 def run_server(args: Sequence[str], timeout: float = 60.0) -> subprocess.CompletedProcess:
@@ -119,6 +170,7 @@ class Server:
         self.returncode: Optional[int] = None
         self._logf = None
         self._final_log: Optional[str] = None
+        self._final_valgrind: Optional[str] = None
         if start:
             try:
                 self.start(timeout)
@@ -129,7 +181,20 @@ class Server:
     @property
     def command(self) -> List[str]:
         """The full command line."""
-        return _wrapper() + [str(server_binary())] + self.args
+        return _wrapper(self.workdir, track_fds=self.foreground) + [str(server_binary())] \
+            + self.args
+
+    def valgrind_errors(self) -> str:
+        """What valgrind reported for this server (and a daemon's child), ""
+        if nothing or not under valgrind (kept after cleanup())."""
+        if self._final_valgrind is not None:
+            return self._final_valgrind
+        reports = []
+        for path in sorted(self.workdir.glob("valgrind.*.log")):
+            text = valgrind_findings(path.read_text(errors="replace"))
+            if text:
+                reports.append(f"{path.name}:\n{text}")
+        return "\n".join(reports)
 
     def log(self) -> str:
         """Everything the server wrote to stdout/stderr so far (kept after
@@ -247,6 +312,8 @@ class Server:
                 self._logf = None
             if self._final_log is None:
                 self._final_log = self.log()
+            if self._final_valgrind is None:
+                self._final_valgrind = self.valgrind_errors()
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> "Server":

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 """Fixtures for the ivshmem2-server tests: servers and peers that are
-always cleaned up, even when a test fails."""
+always cleaned up, even when a test fails. Under IVSHMEM2_SERVER_VALGRIND=1
+a test fails if valgrind reported anything for one of its servers."""
 
 import pytest
 
@@ -10,10 +11,18 @@ from ivshmem2_server import Server
 from started import started
 
 
+def _stop(srv: Server) -> None:
+    srv.cleanup()
+    errors = srv.valgrind_errors()
+    if errors:
+        raise AssertionError(f"valgrind found errors in the server:\n{errors}\n"
+                             f"server log:\n{srv.log()}")
+
+
 @pytest.fixture
 def make_server():
     """Factory: make_server(**Server kwargs) -> started Server."""
-    with started(Server, Server.cleanup) as make:
+    with started(Server, _stop) as make:
         yield make
 
 
