@@ -792,21 +792,26 @@ int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen)
 {
     const char *info = s->args->info_socket_path;
 
+    /* The info socket first: whoever sees the peer socket finds it too. */
+    if (info && info_start(s, err, errlen) < 0) {
+        goto fail;
+    }
     s->listen_fd = listen_socket(s->args->socket_path, SOCK_STREAM,
                                  &s->socket_dev, &s->socket_ino, err, errlen);
     if (s->listen_fd < 0) {
-        return -1;
-    }
-    if (info && info_start(s, err, errlen) < 0) {
-        close_socket(&s->listen_fd, s->args->socket_path, s->socket_dev,
-                     s->socket_ino);
-        if (s->info_shm_fd >= 0) {
-            close(s->info_shm_fd);
-            s->info_shm_fd = -1;
-        }
-        return -1;
+        goto fail;
     }
     return 0;
+
+fail:
+    if (info) {
+        close_socket(&s->info_fd, info, s->info_dev, s->info_ino);
+    }
+    if (s->info_shm_fd >= 0) {
+        close(s->info_shm_fd);
+        s->info_shm_fd = -1;
+    }
+    return -1;
 }
 
 static int epoll_add(Ivshmem2Server *s, int fd, uint64_t tag)
