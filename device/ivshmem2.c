@@ -14,12 +14,17 @@
 
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include "qemu/bitmap.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/event_notifier.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/memfd.h"
 #include "qemu/module.h"
+#include "qemu/thread.h"
+#include "qemu/timer.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
@@ -30,6 +35,7 @@
 #include "io/channel-socket.h"
 #include "migration/blocker.h"
 #include "qom/object.h"
+#include "sysemu/kvm.h"
 
 #include "ivshmem2/regs.h"
 #include "ivshmem2/shmem.h"
@@ -51,6 +57,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(IVShmem2State, IVSHMEM2)
  */
 #define IVSHMEM2_IOEVENTFD_BUDGET   256
 
+/*
+ * The watchdog of the signalling thread looks this often; a write that
+ * spans a whole tick on a full counter hangs.
+ */
+#define IVSHMEM2_SIGNAL_TICK_MS     20
+
 typedef struct IVShmem2Peer {
     uint32_t nb_eventfds;       /* vectors 0..nb_eventfds-1 are known */
     uint32_t nb_ioeventfds;     /* the first ones are also ioeventfds */
@@ -61,6 +73,44 @@ typedef struct IVShmem2Vector {
     IVShmem2State *s;
     uint32_t index;
 } IVShmem2Vector;
+
+/*
+ * Every peer holds the same open file for every (peer, vector) eventfd, and
+ * O_NONBLOCK belongs to that file: any peer can make it blocking and fill
+ * the counter (a write blocks) or empty it under a woken reader (a read
+ * blocks). So no thread that holds the BQL writes or reads them blocking:
+ * signals are posted to a thread of the device that alone writes the other
+ * peers' eventfds, and own vectors are read with RWF_NOWAIT.
+ *
+ * The thread skips a full counter (the peer has a wakeup pending, or is
+ * hostile). Between that check and the write another holder can still fill
+ * the counter; a watchdog in the main loop then empties it (the stuck write
+ * completes) and that eventfd is not rung again until the server replaces
+ * it. Slots are peer * vectors + vector.
+ */
+typedef struct IVShmem2Signaller {
+    QemuThread thread;
+    QemuMutex lock;
+    QemuCond cond;              /* work posted, stop, thread gone */
+    uint32_t nb_slots;
+
+    /* under lock */
+    int *fds;                   /* [nb_slots] the device's eventfds or -1 */
+    unsigned long *pending;     /* slots to ring */
+    unsigned long *hung;        /* slots whose write hung: not rung again */
+    uint32_t nb_pending;
+    uint32_t cursor;            /* where the next scan starts */
+    int busy_fd;                /* the thread's dup() being written, or -1 */
+    uint32_t busy_slot;
+    uint64_t busy_seq;          /* writes started so far */
+    bool stop;
+    bool running;
+
+    /* main loop only */
+    QEMUTimer *watchdog;
+    uint64_t seen_seq;
+    bool started;
+} IVShmem2Signaller;
 
 struct IVShmem2State {
     PCIDevice parent_obj;
@@ -93,6 +143,7 @@ struct IVShmem2State {
 
     IVShmem2Peer *peers;        /* [max_peers] */
     IVShmem2Vector *msi_vectors;    /* [vectors] */
+    IVShmem2Signaller sig;
     uint32_t nb_ioeventfds;
     bool msix_ready;
     bool bars_ready;
@@ -140,12 +191,48 @@ static void ivshmem2_raise(IVShmem2State *s, uint32_t vector)
     msix_notify(pdev, vector);
 }
 
+/*
+ * Empties a shared eventfd's counter without ever blocking, whatever
+ * O_NONBLOCK says: another holder may have made the file blocking and taken
+ * the count between our wakeup and this read. Returns whether it counted.
+ */
+static bool ivshmem2_eventfd_take(int fd)
+{
+    uint64_t count;
+    ssize_t ret;
+#ifdef RWF_NOWAIT
+    struct iovec iov = { .iov_base = &count, .iov_len = sizeof(count) };
+
+    do {
+        ret = preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+    } while (ret < 0 && errno == EINTR);
+    if (ret >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS)) {
+        return ret == sizeof(count);
+    }
+#endif
+    /* Kernels before 5.12: this narrows the window, it cannot close it. */
+    g_unix_set_fd_nonblocking(fd, true, NULL);
+    do {
+        ret = read(fd, &count, sizeof(count));
+    } while (ret < 0 && errno == EINTR);
+    return ret == sizeof(count);
+}
+
+/* Is there room for one more count (a write of 1 would not block)? */
+static bool ivshmem2_eventfd_has_room(int fd)
+{
+    GPollFD pfd = { .fd = fd, .events = G_IO_OUT };
+
+    return g_poll(&pfd, 1, 0) == 1 && (pfd.revents & G_IO_OUT);
+}
+
 static void ivshmem2_vector_notify(void *opaque)
 {
     IVShmem2Vector *v = opaque;
     IVShmem2State *s = v->s;
+    int fd = event_notifier_get_fd(&s->peers[s->id].eventfds[v->index]);
 
-    if (event_notifier_test_and_clear(&s->peers[s->id].eventfds[v->index])) {
+    if (ivshmem2_eventfd_take(fd)) {
         trace_ivshmem2_vector_fired(v->index);
         ivshmem2_raise(s, v->index);
     }
@@ -167,12 +254,192 @@ static bool ivshmem2_peer_active(IVShmem2State *s, uint32_t id)
     return id < s->max_peers && s->peers[id].nb_eventfds > 0;
 }
 
+/* The signalling thread */
+
+static void *ivshmem2_signal_thread(void *opaque)
+{
+    IVShmem2State *s = opaque;
+    IVShmem2Signaller *sig = &s->sig;
+    static const uint64_t one = 1;
+    uint32_t slot, id, vector;
+    bool rung;
+    int fd;
+
+    qemu_mutex_lock(&sig->lock);
+    while (!sig->stop) {
+        if (!sig->nb_pending) {
+            qemu_cond_wait(&sig->cond, &sig->lock);
+            continue;
+        }
+        slot = find_next_bit(sig->pending, sig->nb_slots, sig->cursor);
+        if (slot >= sig->nb_slots) {
+            slot = find_first_bit(sig->pending, sig->nb_slots);
+        }
+        clear_bit(slot, sig->pending);
+        sig->nb_pending--;
+        sig->cursor = slot + 1;
+        if (sig->fds[slot] < 0 || test_bit(slot, sig->hung)) {
+            continue;
+        }
+        /* Our own reference: the main loop may close the device's copy. */
+        fd = fcntl(sig->fds[slot], F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {
+            continue;
+        }
+        sig->busy_fd = fd;
+        sig->busy_slot = slot;
+        sig->busy_seq++;
+        qemu_mutex_unlock(&sig->lock);
+
+        id = slot / s->vectors;
+        vector = slot % s->vectors;
+        rung = ivshmem2_eventfd_has_room(fd) &&
+               write(fd, &one, sizeof(one)) == sizeof(one);
+        trace_ivshmem2_signal(id, vector, rung);
+
+        qemu_mutex_lock(&sig->lock);
+        sig->busy_fd = -1;
+        close(fd);
+    }
+    sig->running = false;
+    qemu_cond_broadcast(&sig->cond);
+    qemu_mutex_unlock(&sig->lock);
+    return NULL;
+}
+
+/*
+ * Called with sig->lock held. A write that has not finished since the last
+ * tick and sits on a full counter is stuck: take the count so that it
+ * completes, and do not ring that eventfd again.
+ */
+static bool ivshmem2_signal_unstick(IVShmem2State *s)
+{
+    IVShmem2Signaller *sig = &s->sig;
+
+    if (sig->busy_fd < 0 || sig->busy_seq != sig->seen_seq ||
+        ivshmem2_eventfd_has_room(sig->busy_fd)) {
+        sig->seen_seq = sig->busy_seq;
+        return false;
+    }
+    ivshmem2_eventfd_take(sig->busy_fd);
+    if (!test_and_set_bit(sig->busy_slot, sig->hung)) {
+        trace_ivshmem2_signal_hung(sig->busy_slot / s->vectors,
+                                   sig->busy_slot % s->vectors);
+        warn_report("ivshmem2: doorbell to peer %" PRIu32 " vector %" PRIu32
+                    " hung: another holder of its eventfd made it blocking "
+                    "and filled it; not ringing it again until the server "
+                    "replaces it", sig->busy_slot / s->vectors,
+                    sig->busy_slot % s->vectors);
+    }
+    return true;
+}
+
+static void ivshmem2_signal_watchdog(void *opaque)
+{
+    IVShmem2State *s = opaque;
+    IVShmem2Signaller *sig = &s->sig;
+    bool again;
+
+    qemu_mutex_lock(&sig->lock);
+    ivshmem2_signal_unstick(s);
+    again = sig->busy_fd >= 0 || sig->nb_pending;
+    qemu_mutex_unlock(&sig->lock);
+    if (again) {
+        timer_mod(sig->watchdog, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  IVSHMEM2_SIGNAL_TICK_MS);
+    }
+}
+
+static void ivshmem2_signal_init(IVShmem2State *s)
+{
+    IVShmem2Signaller *sig = &s->sig;
+    uint32_t i;
+
+    sig->nb_slots = s->max_peers * s->vectors;
+    sig->fds = g_new(int, sig->nb_slots);
+    for (i = 0; i < sig->nb_slots; i++) {
+        sig->fds[i] = -1;
+    }
+    sig->pending = bitmap_new(sig->nb_slots);
+    sig->hung = bitmap_new(sig->nb_slots);
+    sig->busy_fd = -1;
+    qemu_mutex_init(&sig->lock);
+    qemu_cond_init(&sig->cond);
+    sig->watchdog = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                 ivshmem2_signal_watchdog, s);
+    sig->running = true;
+    sig->started = true;
+    qemu_thread_create(&sig->thread, "ivshmem2-signal",
+                       ivshmem2_signal_thread, s, QEMU_THREAD_JOINABLE);
+}
+
+/* Stops the thread, unsticking a write that hangs, and frees it all. */
+static void ivshmem2_signal_cleanup(IVShmem2State *s)
+{
+    IVShmem2Signaller *sig = &s->sig;
+
+    if (!sig->started) {
+        return;
+    }
+    qemu_mutex_lock(&sig->lock);
+    sig->stop = true;
+    qemu_cond_broadcast(&sig->cond);
+    while (sig->running) {
+        ivshmem2_signal_unstick(s);
+        qemu_cond_timedwait(&sig->cond, &sig->lock, IVSHMEM2_SIGNAL_TICK_MS);
+    }
+    qemu_mutex_unlock(&sig->lock);
+    qemu_thread_join(&sig->thread);
+
+    timer_free(sig->watchdog);
+    qemu_cond_destroy(&sig->cond);
+    qemu_mutex_destroy(&sig->lock);
+    g_free(sig->fds);
+    g_free(sig->pending);
+    g_free(sig->hung);
+    memset(sig, 0, sizeof(*sig));
+}
+
+/* @fd (or -1) is now the eventfd of (@id, @vector): a hang is forgotten. */
+static void ivshmem2_signal_set_fd(IVShmem2State *s, uint32_t id,
+                                   uint32_t vector, int fd)
+{
+    IVShmem2Signaller *sig = &s->sig;
+    uint32_t slot = id * s->vectors + vector;
+
+    if (!sig->started) {
+        return;
+    }
+    qemu_mutex_lock(&sig->lock);
+    sig->fds[slot] = fd;
+    clear_bit(slot, sig->hung);
+    if (fd < 0 && test_and_clear_bit(slot, sig->pending)) {
+        sig->nb_pending--;
+    }
+    qemu_mutex_unlock(&sig->lock);
+}
+
+/* Rings (@id, @vector) without blocking: the signalling thread writes. */
 static void ivshmem2_signal(IVShmem2State *s, uint32_t id, uint32_t vector)
 {
-    if (ivshmem2_peer_active(s, id) && vector < s->peers[id].nb_eventfds) {
-        event_notifier_set(&s->peers[id].eventfds[vector]);
-    } else {
+    IVShmem2Signaller *sig = &s->sig;
+    uint32_t slot;
+
+    if (!ivshmem2_peer_active(s, id) || vector >= s->peers[id].nb_eventfds) {
         trace_ivshmem2_doorbell_dropped(id, vector);
+        return;
+    }
+    slot = id * s->vectors + vector;
+    qemu_mutex_lock(&sig->lock);
+    if (!test_and_set_bit(slot, sig->pending)) {
+        if (!sig->nb_pending++) {
+            qemu_cond_signal(&sig->cond);
+        }
+    }
+    qemu_mutex_unlock(&sig->lock);
+    if (!timer_pending(sig->watchdog)) {
+        timer_mod(sig->watchdog, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  IVSHMEM2_SIGNAL_TICK_MS);
     }
 }
 
@@ -209,6 +476,7 @@ static void ivshmem2_remove_peer(IVShmem2State *s, uint32_t id)
     peer->nb_ioeventfds = 0;
 
     for (i = 0; i < peer->nb_eventfds; i++) {
+        ivshmem2_signal_set_fd(s, id, i, -1);
         if (id == s->id) {
             qemu_set_fd_handler(event_notifier_get_fd(&peer->eventfds[i]),
                                 NULL, NULL, NULL);
@@ -218,6 +486,11 @@ static void ivshmem2_remove_peer(IVShmem2State *s, uint32_t id)
     peer->nb_eventfds = 0;
     g_free(peer->eventfds);
     peer->eventfds = NULL;
+}
+
+static bool ivshmem2_use_ioeventfd(IVShmem2State *s)
+{
+    return s->ioeventfd && kvm_eventfds_enabled();
 }
 
 static bool ivshmem2_fd_is_eventfd(int fd)
@@ -253,7 +526,10 @@ static void ivshmem2_add_peer_vector(IVShmem2State *s, uint32_t id,
                    " is not an eventfd", vector, id);
         goto fail;
     }
-    /* Signalling a peer must never block QEMU. */
+    /*
+     * The chardev made the shared file blocking; well-behaved holders may
+     * expect it non-blocking. The device itself never relies on it.
+     */
     if (!g_unix_set_fd_nonblocking(fd, true, NULL)) {
         error_setg_errno(errp, errno, "cannot make eventfd non-blocking");
         goto fail;
@@ -266,13 +542,18 @@ static void ivshmem2_add_peer_vector(IVShmem2State *s, uint32_t id,
     event_notifier_init_fd(e, fd);
     trace_ivshmem2_peer_vector(id, vector, fd);
     peer->nb_eventfds++;
+    ivshmem2_signal_set_fd(s, id, vector, fd);
 
     if (id == s->id) {
         qemu_set_fd_handler(fd, ivshmem2_vector_notify, NULL,
                             &s->msi_vectors[vector]);
     }
-    /* ioeventfds stay a prefix of the peer's vectors. */
-    if (s->ioeventfd && peer->nb_ioeventfds == vector &&
+    /*
+     * ioeventfds stay a prefix of the peer's vectors. Only KVM's: without
+     * it the memory core would write the shared eventfd itself, in the
+     * vCPU thread, and could block.
+     */
+    if (ivshmem2_use_ioeventfd(s) && peer->nb_ioeventfds == vector &&
         s->nb_ioeventfds < IVSHMEM2_IOEVENTFD_BUDGET) {
         ivshmem2_ioeventfd_update(s, id, vector, true);
         peer->nb_ioeventfds++;
@@ -708,6 +989,35 @@ static bool ivshmem2_check_init(IVShmem2State *s,
     return true;
 }
 
+/*
+ * Every peer maps the memory read/write: unless its size is sealed, any of
+ * them can shrink it and the others, this QEMU included, die of SIGBUS. A
+ * memfd without the seals is refused; memory that cannot be sealed (POSIX
+ * shm, a file on hugetlbfs or elsewhere) is taken with a warning.
+ */
+static bool ivshmem2_check_seals(int fd, Error **errp)
+{
+    const int need = F_SEAL_SHRINK | F_SEAL_GROW;
+    g_autofree char *link = g_strdup_printf("/proc/self/fd/%d", fd);
+    g_autofree char *target = g_file_read_link(link, NULL);
+    int seals = fcntl(fd, F_GET_SEALS);
+
+    if (seals >= 0 && (seals & need) == need) {
+        return true;
+    }
+    if (target && g_str_has_prefix(target, "/memfd:")) {
+        error_setg(errp, "the server's memfd is not sealed against resizing "
+                   "(seals 0x%x, need 0x%x): any peer could shrink it under "
+                   "this guest", seals < 0 ? 0 : seals, need);
+        return false;
+    }
+    warn_report("ivshmem2: the shared memory (%s) cannot be sealed: any peer "
+                "can resize it, and shrinking it would kill QEMU with SIGBUS; "
+                "prefer the server's default memfd or -m on hugetlbfs",
+                target ? target : "unknown file");
+    return true;
+}
+
 /* Maps the memory and computes its layout. Takes ownership of @fd. */
 static bool ivshmem2_map_shm(IVShmem2State *s, int fd, uint64_t out_size,
                              Error **errp)
@@ -736,6 +1046,9 @@ static bool ivshmem2_map_shm(IVShmem2State *s, int fd, uint64_t out_size,
                    " peers, output sections %" PRIu64 " bytes): %s",
                    (int64_t)st.st_size, s->max_peers, out_size,
                    ivshmem2_layout_strerror(lerr));
+        goto fail;
+    }
+    if (!ivshmem2_check_seals(fd, errp)) {
         goto fail;
     }
     memory_region_init_ram_from_fd(&s->shm, OBJECT(s), "ivshmem2.shm",
@@ -937,6 +1250,7 @@ static void ivshmem2_teardown(IVShmem2State *s)
         g_free(s->peers);
         s->peers = NULL;
     }
+    ivshmem2_signal_cleanup(s);
     if (s->bars_ready) {
         ivshmem2_uninit_bars(s);
         s->bars_ready = false;
@@ -976,6 +1290,7 @@ static void ivshmem2_realize(PCIDevice *pdev, Error **errp)
     memory_region_init_io(&s->regs, OBJECT(s), &ivshmem2_regs_ops, s,
                           "ivshmem2.regs", IVSHMEM2_REGS_BAR_SIZE);
     s->peers = g_new0(IVShmem2Peer, s->max_peers);
+    ivshmem2_signal_init(s);
     s->msi_vectors = g_new0(IVShmem2Vector, s->vectors);
     for (i = 0; i < s->vectors; i++) {
         s->msi_vectors[i] = (IVShmem2Vector) { .s = s, .index = i };
@@ -1013,7 +1328,7 @@ static void ivshmem2_realize(PCIDevice *pdev, Error **errp)
                              ivshmem2_receive, ivshmem2_chr_event, NULL, s,
                              NULL, true);
     trace_ivshmem2_realize(s->id, s->max_peers, s->vectors, s->protocol,
-                           s->ioeventfd);
+                           ivshmem2_use_ioeventfd(s));
     return;
 
 fail:

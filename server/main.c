@@ -189,11 +189,16 @@ static void log_group(const Ivshmem2ServerArgs *args,
         snprintf(backend, sizeof(backend), "POSIX shm %s", shm->posix_name);
         break;
     case IVSHMEM2_SHM_DIR:
-        snprintf(backend, sizeof(backend), "file in %s", args->shm_dir);
+        if (shm->hugetlb) {
+            snprintf(backend, sizeof(backend), "hugetlb memfd, sealed, pages "
+                     "of %s", args->shm_dir);
+        } else {
+            snprintf(backend, sizeof(backend), "file in %s", args->shm_dir);
+        }
         break;
     case IVSHMEM2_SHM_MEMFD:
     default:
-        snprintf(backend, sizeof(backend), "memfd");
+        snprintf(backend, sizeof(backend), "memfd, sealed");
         break;
     }
     IVSHMEM2_INFO("group: %u peers, %u vectors, protocol 0x%04x; shm %s (%s, "

@@ -23,6 +23,11 @@
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
 
+/* log2 of the huge page size in memfd_create() flags (linux/memfd.h) */
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
+#endif
+
 /* Pages whose NUMA node is looked up for the report. */
 #define NUMA_SAMPLE_PAGES 64
 
@@ -59,6 +64,34 @@ static int open_memfd(Ivshmem2Shm *shm, char *err, size_t errlen)
         snprintf(err, errlen, "memfd_create: %s", strerror(errno));
         return -1;
     }
+    shm->sealed = true;
+    return 0;
+}
+
+static bool dir_is_hugetlbfs(const char *dir)
+{
+    struct statfs fs;
+
+    return statfs(dir, &fs) == 0 && (uint32_t)fs.f_type == HUGETLBFS_MAGIC;
+}
+
+/*
+ * Huge pages of shm->page_size (the size of the -m mount's pages) as a
+ * memfd, which can be sealed where a file on hugetlbfs cannot. The memory
+ * comes from the system's pool of that size; the mount's own limits
+ * (size=, min_size=) do not apply. Returns 0, or -1 with errno set.
+ */
+static int open_hugetlb_memfd(Ivshmem2Shm *shm)
+{
+    unsigned int shift = (unsigned int)__builtin_ctzll(shm->page_size);
+
+    shm->fd = memfd_create("ivshmem2", MFD_CLOEXEC | MFD_ALLOW_SEALING |
+                           MFD_HUGETLB | (shift << MFD_HUGE_SHIFT));
+    if (shm->fd < 0) {
+        return -1;
+    }
+    shm->sealed = true;
+    shm->hugetlb = true;
     return 0;
 }
 
@@ -225,7 +258,19 @@ int ivshmem2_shm_create(Ivshmem2Shm *shm, const Ivshmem2ServerArgs *args,
         ret = open_posix(shm, args->shm_name, err, errlen);
         break;
     case IVSHMEM2_SHM_DIR:
-        ret = open_dir_file(shm, args->shm_dir, err, errlen);
+        ret = -1;
+        if (dir_is_hugetlbfs(args->shm_dir)) {
+            ret = open_hugetlb_memfd(shm);
+            if (ret < 0) {
+                IVSHMEM2_WARNING("shm: no sealable hugetlb memfd with %" PRIu64
+                                 "K pages (%s): using a file in %s instead",
+                                 page_size >> 10, strerror(errno),
+                                 args->shm_dir);
+            }
+        }
+        if (ret < 0) {
+            ret = open_dir_file(shm, args->shm_dir, err, errlen);
+        }
         break;
     case IVSHMEM2_SHM_MEMFD:
     default:
@@ -240,13 +285,23 @@ int ivshmem2_shm_create(Ivshmem2Shm *shm, const Ivshmem2ServerArgs *args,
                  " bytes: %s", size, strerror(errno));
         goto fail;
     }
-    if (args->backend == IVSHMEM2_SHM_MEMFD &&
+    /*
+     * Every peer maps the memory read/write: one that shrank it would kill
+     * the others with SIGBUS. Seal the size where the backend allows it.
+     */
+    if (shm->sealed &&
         fcntl(shm->fd, F_ADD_SEALS,
               F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
-        /* A peer that shrinks the memory would SIGBUS everyone else. */
         snprintf(err, errlen, "memfd: cannot seal the size: %s",
                  strerror(errno));
         goto fail;
+    }
+    if (!shm->sealed) {
+        IVSHMEM2_WARNING("shm: %s cannot be sealed: any peer can resize it "
+                         "and shrinking it kills the other peers (SIGBUS); "
+                         "the default memfd, or -m on hugetlbfs, is sealed",
+                         args->backend == IVSHMEM2_SHM_POSIX ?
+                         "a POSIX shm object" : "a file in a directory");
     }
     shm->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shm->fd,
                      0);

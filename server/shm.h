@@ -3,14 +3,15 @@
  */
 
 /*
- * Shared-memory backends of ivshmem2-server: a sealed memfd, a POSIX shm
- * object, or an unlinked file in a directory (hugetlbfs included), with an
- * optional NUMA binding.
+ * Shared-memory backends of ivshmem2-server: a sealed memfd, a sealed
+ * hugetlb memfd (-m on hugetlbfs), a POSIX shm object or an unlinked file
+ * in a directory (neither can be sealed), with an optional NUMA binding.
  */
 
 #ifndef IVSHMEM2_SERVER_SHM_H
 #define IVSHMEM2_SERVER_SHM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ typedef struct Ivshmem2Shm {
     uint8_t *base;          /* whole memory, mapped read/write */
     char *posix_name;       /* "/NAME" to shm_unlink() at the end, or NULL */
     int numa_node;          /* node the memory lives on, -1 if unknown */
+    bool sealed;            /* a memfd sealed against resizing */
+    bool hugetlb;           /* a hugetlb memfd (-m DIR on hugetlbfs) */
 } Ivshmem2Shm;
 
 /*

@@ -128,9 +128,13 @@ static void server_start(TestServer *srv)
     g_assert_cmpuint(strlen(srv->path), <, sizeof(addr.sun_path));
     strcpy(addr.sun_path, srv->path);
 
-    srv->shm_fd = memfd_create("ivshmem2-test", MFD_CLOEXEC);
+    /* The device refuses a memfd whose size is not sealed. */
+    srv->shm_fd = memfd_create("ivshmem2-test",
+                               MFD_CLOEXEC | MFD_ALLOW_SEALING);
     g_assert_cmpint(srv->shm_fd, >=, 0);
     g_assert_cmpint(ftruncate(srv->shm_fd, TEST_SHM_SIZE), ==, 0);
+    g_assert_cmpint(fcntl(srv->shm_fd, F_ADD_SEALS,
+                          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), ==, 0);
     srv->shm = mmap(NULL, TEST_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                     srv->shm_fd, 0);
     g_assert(srv->shm != MAP_FAILED);

@@ -98,7 +98,7 @@ class TestIvshmem2Intr(Ivshmem2Suite):
         self._wait_log(l3, SLEEP_LOG, timeout=10, since=mark)
         stats = peer.show_port_stats(0)
         self.verify(stats.tx_packets > 0, "the peer sent nothing")
-        doorbells = peer.show_port_xstats(0).get("tx_doorbells_sent", 0)
+        doorbells = peer.show_port_xstats(0).get("tx_doorbell_notifications", 0)
         self.verify(doorbells > 0, "the peer rang no doorbell for the sleeping receiver")
         time.sleep(2)
         idle = self._idle_cpu(l3.pid)

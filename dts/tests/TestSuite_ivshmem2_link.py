@@ -124,8 +124,8 @@ class TestIvshmem2Link(Ivshmem2Suite):
         self.verify(a.alive() and b.alive(), "a peer died during the server restart")
         for shell in (a, b):
             x = shell.show_port_xstats(0)
-            self.verify(x.get("server_reconnects", 0) == 1,
-                        f"{shell.name}: server_reconnects = {x.get('server_reconnects')}")
+            self.verify(x.get("link_server_reconnect_events", 0) == 1,
+                        f"{shell.name}: link_server_reconnect_events = {x.get('link_server_reconnect_events')}")
 
     @func_test
     def test_reconnect_after_server_restart(self) -> None:
@@ -149,7 +149,7 @@ class TestIvshmem2Link(Ivshmem2Suite):
             As test_reconnect_after_server_restart, with kill -9.
         Verify:
             Both links down, then up again, traffic resumes,
-            server_reconnects == 1.
+            link_server_reconnect_events == 1.
         """
         self._server_restart(signal.SIGKILL)
 

@@ -59,7 +59,7 @@ class TestIvshmem2Mtu(Ivshmem2Suite):
         self.verify(s.rx_bytes == 9014 * s.rx_packets,
                     f"A: {s.rx_bytes} bytes in {s.rx_packets} frames, not 9014 each")
         self.verify(s.rx_errors == 0, f"A: {s.rx_errors} RX errors")
-        rejected = a.show_port_xstats(0)["rx_rejected_descriptors"]
+        rejected = a.show_port_xstats(0)["rx_bad_descriptor_errors"]
         self.verify(rejected == 0, f"A rejected {rejected} descriptors")
 
     @func_test

@@ -113,8 +113,8 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
         Steps:
             Peer B sends (txonly) to peer A (rxonly) for 2 seconds.
         Verify:
-            xstats include tx_ring_full, tx_doorbells_sent,
-            tx_doorbells_suppressed, rx_rejected_descriptors and link_ups;
+            xstats include tx_ring_full_packets, tx_doorbell_notifications,
+            tx_doorbell_suppressed_notifications, rx_bad_descriptor_errors and link_up_events;
             no descriptor was rejected; B's ring-full counter is not
             negative and its generic tx_good_packets > 0.
         """
@@ -123,16 +123,16 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
         b.wait_link(0, True)
         run_one_way(a, b, 2)
         xa, xb = a.show_port_xstats(0), b.show_port_xstats(0)
-        for key in ("tx_ring_full", "tx_doorbells_sent", "tx_doorbells_suppressed",
-                    "rx_rejected_descriptors", "link_ups"):
+        for key in ("tx_ring_full_packets", "tx_doorbell_notifications", "tx_doorbell_suppressed_notifications",
+                    "rx_bad_descriptor_errors", "link_up_events"):
             self.verify(key in xa and key in xb, f"xstat {key} missing: {sorted(xa)}")
-        self.verify(xa["rx_rejected_descriptors"] == 0,
-                    f"A rejected {xa['rx_rejected_descriptors']} descriptors")
+        self.verify(xa["rx_bad_descriptor_errors"] == 0,
+                    f"A rejected {xa['rx_bad_descriptor_errors']} descriptors")
         self.verify(xb.get("tx_good_packets", 0) > 0 and xa.get("rx_good_packets", 0) > 0,
                     f"no traffic in xstats: B {xb.get('tx_good_packets')} "
                     f"A {xa.get('rx_good_packets')}")
-        self.verify(xa["link_ups"] >= 1 and xb["link_ups"] >= 1,
-                    f"link_ups A {xa['link_ups']} B {xb['link_ups']}")
+        self.verify(xa["link_up_events"] >= 1 and xb["link_up_events"] >= 1,
+                    f"link_up_events A {xa['link_up_events']} B {xb['link_up_events']}")
 
     @func_test
     def test_no_syscalls_per_packet(self) -> None:
@@ -162,8 +162,8 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
                         f"{name}: {c.calls} syscalls for {frames} frames:\n{c.output[-1500:]}")
         xb = b.show_port_xstats(0)
         sent = b.show_port_stats(0).tx_packets
-        self.verify(xb.get("tx_doorbells_sent", 0) * 1000 < sent,
-                    f"sender rang {xb.get('tx_doorbells_sent')} doorbells for {sent} frames")
+        self.verify(xb.get("tx_doorbell_notifications", 0) * 1000 < sent,
+                    f"sender rang {xb.get('tx_doorbell_notifications')} doorbells for {sent} frames")
 
     def _expect_probe_error(self, vdev: VirtualDevice, pattern: str) -> None:
         r = run_testpmd_once(self.sut_node, [vdev])

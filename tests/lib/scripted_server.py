@@ -86,12 +86,13 @@ class ScriptedServer:
 
 def send_setup(srv, peer_id=0, max_peers=2, vectors=1, protocol=0, output_size=0,
                shm_size=64 * 1024, other_peers=(), shm_fd=None):
-    """What a well-behaved server sends to a new peer: INIT, others', own vectors.
+    """What a well-behaved server sends to a new peer: INIT (with a sealed
+    memfd unless @shm_fd is given), others', own vectors.
 
     Returns (shm_fd, {peer: [eventfd per vector]}).
     """
     if shm_fd is None:
-        shm_fd = memfd(shm_size)
+        shm_fd = memfd(shm_size, sealed=True)
     srv.send(w.msg_init(peer_id, max_peers, vectors, protocol, output_size), [shm_fd])
     fds = {}
     for peer in list(other_peers) + [peer_id]:

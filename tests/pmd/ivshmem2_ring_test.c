@@ -162,12 +162,13 @@ test_frame_scan(void)
 	set_desc(66, 808, 0);
 	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, &f) && f.nb_slots == 5);
 	/* Incomplete: producer published only part of the chain. */
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, &f) && f.nb_slots == 3);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, &f) && f.nb_slots == 3 && f.incomplete);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, &f) && !f.incomplete);
 	/* Endless chain: MORE on every entry; at most MAX_CHAIN skipped at once. */
 	for (i = 20; i < 40; i++)
 		set_desc(i, 100, IVSHMEM2_NET_DESC_MORE);
 	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 20, &f));
-	CHECK(f.nb_slots == IVSHMEM2_NET_MAX_CHAIN);
+	CHECK(f.nb_slots == IVSHMEM2_NET_MAX_CHAIN && !f.incomplete);
 	/* Chain of max length but total above MAX_FRAME. */
 	for (i = 40; i < 44; i++)
 		set_desc(i, 2048, IVSHMEM2_NET_DESC_MORE);
@@ -176,7 +177,7 @@ test_frame_scan(void)
 	/* Bad entry in the middle of a chain: skip up to and including it. */
 	set_desc(50, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(51, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, &f) && f.nb_slots == 2);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, &f) && f.nb_slots == 2 && !f.incomplete);
 }
 
 static void

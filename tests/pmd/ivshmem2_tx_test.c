@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include "ivshmem2_rxtx.h"
+
+#include "burst_test.h"
 
 #define RING_SIZE	16u
 #define JUMBO_LEN	9000u	/* 5 slots */
@@ -24,16 +25,7 @@
 static struct ivshmem2_net_desc desc[RING_SIZE];
 static uint8_t slots[RING_SIZE * IVSHMEM2_NET_SLOT_STRIDE];
 static uint32_t tail, peer_head, peer_wake, link_gen = 1;
-static int failures;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: ", __func__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
 
 static void
 txq_init(struct ivshmem2_txq *q)
@@ -121,25 +113,15 @@ test_jumbo_refused_when_full(struct rte_mempool *mp)
 	CHECK(q.ring_full == 1, "ring_full %" PRIu64, q.ring_full);
 }
 
+static void
+run(struct rte_mempool *mp)
+{
+	test_jumbo_rereads_consumer_index(mp);
+	test_jumbo_refused_when_full(mp);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct rte_mempool *mp;
-
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("FAIL eal init\n");
-		return 1;
-	}
-	mp = rte_pktmbuf_pool_create("tx_test", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	if (mp == NULL) {
-		printf("FAIL mempool\n");
-		return 1;
-	}
-	test_jumbo_rereads_consumer_index(mp);
-	test_jumbo_refused_when_full(mp);
-	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
-	rte_mempool_free(mp);
-	rte_eal_cleanup();
-	return failures ? 1 : 0;
+	return burst_test_main(argc, argv, run);
 }

@@ -76,7 +76,7 @@ def test_rx_interrupts_after_server_restart(sut_node, new_id):
         l3.send_signal(signal.SIGSTOP)
         try:
             group.restart()
-            _wait_xstat(peer, "server_reconnects", 1, timeout=60)
+            _wait_xstat(peer, "link_server_reconnect_events", 1, timeout=60)
         finally:
             l3.send_signal(signal.SIGCONT)
         _wait_log(log, l3, r"reconnected to the server as peer 1", timeout=60)
@@ -84,7 +84,7 @@ def test_rx_interrupts_after_server_restart(sut_node, new_id):
         group.restart()
     time.sleep(1)
     peer.wait_link(0, timeout=60)
-    assert peer.show_port_xstats(0)["server_reconnects"] == 1
+    assert peer.show_port_xstats(0)["link_server_reconnect_events"] == 1
     time.sleep(2)       # l3fwd-power back asleep on the (re-armed) eventfds
     _wake_by_traffic(peer, log, l3)
     assert l3.poll() is None

@@ -111,7 +111,7 @@ def test_proc_info_reads_counters_of_a_running_port(env):
     assert tx > 0
     assert "NIC statistics for port 0" in out
     good, xout = _wait_counter(env, a, "--xstats", "tx_good_packets", 1)
-    assert _counter(xout, "link_ups") == 1, xout
+    assert _counter(xout, "link_up_events") == 1, xout
     assert pa.poll() is None, "primary died while secondaries attached:\n" + _log(env, "a")
     # The counters keep moving: the secondaries did not disturb the primary.
     later, _ = _wait_counter(env, a, "--xstats", "tx_good_packets", good + 1)
@@ -129,7 +129,7 @@ def test_secondary_bursts_round_trip(env):
              ["--forward-mode=macswap", "--stats-period", "5"])
     # Link up in the primary before the secondary sends.
     deadline = time.monotonic() + 90
-    while "link_ups: 1" not in _proc_info(env, a, "--xstats")[1]:
+    while "link_up_events: 1" not in _proc_info(env, a, "--xstats")[1]:
         assert time.monotonic() < deadline, "link never came up:\n" + _log(env, "a")
         time.sleep(2)
 

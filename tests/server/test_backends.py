@@ -3,6 +3,7 @@
 """Shared-memory backends of ivshmem2-server (memfd, POSIX shm, a file in a
 directory, hugetlbfs) and the NUMA binding."""
 
+import fcntl
 import os
 import signal
 import uuid
@@ -32,6 +33,14 @@ def exchange(a, b):
     assert b.wait_vector(0) == 1
 
 
+SEAL_SIZE = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
+UNSEALED_WARNING = "cannot be sealed: any peer can resize it"
+
+
+def seals(fd):
+    return fcntl.fcntl(fd, fcntl.F_GET_SEALS)
+
+
 def numa_node0():
     if not Path("/sys/devices/system/node/node0").exists():
         pytest.skip("the kernel exposes no NUMA nodes (/sys/devices/system/node)")
@@ -47,7 +56,9 @@ def test_memfd_is_the_default_and_sealed(make_server, make_peer):
         os.ftruncate(a.shm_fd, 4096)
     with pytest.raises(PermissionError):
         os.ftruncate(a.shm_fd, 8 << 20)
-    assert "memfd" in srv.log()
+    assert seals(a.shm_fd) & SEAL_SIZE == SEAL_SIZE
+    assert "memfd, sealed" in srv.log()
+    assert UNSEALED_WARNING not in srv.log()
 
 
 def test_posix_shm_object_lives_while_the_server_runs(make_server, make_peer):
@@ -59,6 +70,9 @@ def test_posix_shm_object_lives_while_the_server_runs(make_server, make_peer):
     st = os.fstat(a.shm_fd)
     assert (st.st_ino, st.st_size) == (obj.stat().st_ino, 2 << 20)
     exchange(a, b)
+    # kept for the seed's users, with a warning: peers can resize it
+    srv.wait_log(r"warning: shm: a POSIX shm object " + UNSEALED_WARNING)
+    assert seals(a.shm_fd) & SEAL_SIZE == 0
     assert srv.stop(signal.SIGINT) == 0
     assert not obj.exists()
     assert not srv.socket_path.exists()
@@ -73,16 +87,24 @@ def test_file_in_a_directory(make_server, make_peer, short_tmp):
     assert fd_target(a.shm_fd).endswith("(deleted)")
     assert list(d.iterdir()) == []  # unlinked at once
     exchange(a, b)
+    srv.wait_log(r"warning: shm: a file in a directory " + UNSEALED_WARNING)
 
 
-def test_hugetlbfs(make_server, make_peer, hugetlbfs):
+def test_hugetlbfs_is_a_sealed_hugetlb_memfd(make_server, make_peer, hugetlbfs):
+    """-m on hugetlbfs: huge pages of the mount's size, as a memfd whose size
+    is sealed (a file on hugetlbfs could not be)."""
     srv = make_server(shm_dir=hugetlbfs, size="8M", output_size="2M")
-    srv.wait_log(r"page 2M")
+    srv.wait_log(r"hugetlb memfd, sealed, pages of /dev/hugepages, page 2M")
     a, b = make_peer(srv), make_peer(srv)
-    assert fd_target(a.shm_fd).startswith(f"{hugetlbfs}/ivshmem2.")
+    assert fd_target(a.shm_fd).startswith("/memfd:ivshmem2")
+    assert os.fstat(a.shm_fd).st_blksize == 2 << 20  # huge pages
+    assert seals(a.shm_fd) & SEAL_SIZE == SEAL_SIZE
+    with pytest.raises(PermissionError):
+        os.ftruncate(a.shm_fd, 2 << 20)
     assert a.shm_size == 8 << 20
     assert a.layout.output_section_offset == 4 << 20
     exchange(a, b)
+    assert "warning" not in srv.log()
 
 
 def test_hugetlbfs_small_size_becomes_one_huge_page(make_server, make_peer, hugetlbfs):

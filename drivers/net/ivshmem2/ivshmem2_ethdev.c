@@ -26,6 +26,7 @@
 #include "ivshmem2_logs.h"
 #include "ivshmem2_port.h"
 #include "ivshmem2_rxtx.h"
+#include "ivshmem2_stats.h"
 
 RTE_LOG_REGISTER_DEFAULT(ivshmem2_logtype, NOTICE);
 
@@ -210,8 +211,11 @@ ivshmem2_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_tx_queues = hw->net.queues;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	/* Descriptor counts are fixed by the shared layout; any request is accepted. */
-	info->rx_desc_lim.nb_max = UINT16_MAX;
+	/*
+	 * The shared layout fixes every ring's size: more cannot be had, and a
+	 * smaller request gets the whole ring (rxq/txq_info_get tell its size).
+	 */
+	info->rx_desc_lim.nb_max = hw->net.ring_size;
 	info->rx_desc_lim.nb_min = 1;
 	info->rx_desc_lim.nb_align = 1;
 	info->tx_desc_lim = info->rx_desc_lim;
@@ -311,165 +315,6 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->port_id = dev->data->port_id;
 	dev->data->tx_queues[qid] = q;
 	return 0;
-}
-
-static int
-ivshmem2_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
-{
-	uint16_t q;
-
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct ivshmem2_rxq *r = dev->data->rx_queues[q];
-
-		if (r == NULL)
-			continue;
-		st->ipackets += r->pkts;
-		st->ibytes += r->bytes;
-		st->ierrors += r->rejected + r->bad_index;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = r->pkts;
-			st->q_ibytes[q] = r->bytes;
-			st->q_errors[q] = r->rejected + r->bad_index;
-		}
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct ivshmem2_txq *t = dev->data->tx_queues[q];
-
-		if (t == NULL)
-			continue;
-		st->opackets += t->pkts;
-		st->obytes += t->bytes;
-		st->oerrors += t->oversize;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = t->pkts;
-			st->q_obytes[q] = t->bytes;
-		}
-	}
-	return 0;
-}
-
-static int
-ivshmem2_stats_reset(struct rte_eth_dev *dev)
-{
-	uint16_t q;
-
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct ivshmem2_rxq *r = dev->data->rx_queues[q];
-
-		if (r != NULL) {
-			r->pkts = r->bytes = r->rejected = r->bad_index = r->mbuf_fail = 0;
-		}
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct ivshmem2_txq *t = dev->data->tx_queues[q];
-
-		if (t != NULL) {
-			t->pkts = t->bytes = t->oversize = t->ring_full = 0;
-			t->doorbells = t->doorbells_suppressed = t->link_down = 0;
-		}
-	}
-	dev->data->rx_mbuf_alloc_failed = 0;
-	return 0;
-}
-
-/* Extended statistics: port-wide sums. */
-enum ivshmem2_xstat {
-	XSTAT_RX_REJECTED,
-	XSTAT_RX_BAD_INDEX,
-	XSTAT_RX_MBUF_FAIL,
-	XSTAT_TX_RING_FULL,
-	XSTAT_TX_OVERSIZE,
-	XSTAT_TX_DOORBELLS,
-	XSTAT_TX_DOORBELLS_SUPPRESSED,
-	XSTAT_TX_LINK_DOWN,
-	XSTAT_LINK_UPS,
-	XSTAT_HEARTBEAT_TIMEOUTS,
-	XSTAT_BAD_PEER_DOWNS,
-	XSTAT_RECONNECTS,
-	XSTAT_COUNT,
-};
-
-static const char * const ivshmem2_xstat_names[XSTAT_COUNT] = {
-	[XSTAT_RX_REJECTED] = "rx_rejected_descriptors",
-	[XSTAT_RX_BAD_INDEX] = "rx_bad_peer_index",
-	[XSTAT_RX_MBUF_FAIL] = "rx_mbuf_alloc_errors",
-	[XSTAT_TX_RING_FULL] = "tx_ring_full",
-	[XSTAT_TX_OVERSIZE] = "tx_oversize_drops",
-	[XSTAT_TX_DOORBELLS] = "tx_doorbells_sent",
-	[XSTAT_TX_DOORBELLS_SUPPRESSED] = "tx_doorbells_suppressed",
-	[XSTAT_TX_LINK_DOWN] = "tx_link_down_refused",
-	[XSTAT_LINK_UPS] = "link_ups",
-	[XSTAT_HEARTBEAT_TIMEOUTS] = "peer_heartbeat_timeouts",
-	[XSTAT_BAD_PEER_DOWNS] = "peer_bad_descriptor_link_downs",
-	[XSTAT_RECONNECTS] = "server_reconnects",
-};
-
-static void
-xstats_collect(struct rte_eth_dev *dev, uint64_t v[XSTAT_COUNT])
-{
-	uint16_t q;
-
-	memset(v, 0, sizeof(uint64_t) * XSTAT_COUNT);
-	for (q = 0; q < dev->data->nb_rx_queues; q++) {
-		struct ivshmem2_rxq *r = dev->data->rx_queues[q];
-
-		if (r == NULL)
-			continue;
-		v[XSTAT_RX_REJECTED] += r->rejected;
-		v[XSTAT_RX_BAD_INDEX] += r->bad_index;
-		v[XSTAT_RX_MBUF_FAIL] += r->mbuf_fail;
-	}
-	for (q = 0; q < dev->data->nb_tx_queues; q++) {
-		struct ivshmem2_txq *t = dev->data->tx_queues[q];
-
-		if (t == NULL)
-			continue;
-		v[XSTAT_TX_RING_FULL] += t->ring_full;
-		v[XSTAT_TX_OVERSIZE] += t->oversize;
-		v[XSTAT_TX_DOORBELLS] += t->doorbells;
-		v[XSTAT_TX_DOORBELLS_SUPPRESSED] += t->doorbells_suppressed;
-		v[XSTAT_TX_LINK_DOWN] += t->link_down;
-	}
-	v[XSTAT_LINK_UPS] = ivshmem2_port_priv(dev)->link.ups;
-	v[XSTAT_HEARTBEAT_TIMEOUTS] = ivshmem2_port_priv(dev)->link.heartbeat_timeouts;
-	v[XSTAT_BAD_PEER_DOWNS] = ivshmem2_port_priv(dev)->link.bad_peer_downs;
-	v[XSTAT_RECONNECTS] = ivshmem2_port_hw(dev)->reconnects;
-}
-
-static int
-ivshmem2_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n)
-{
-	uint64_t v[XSTAT_COUNT];
-	unsigned int i;
-
-	if (xstats == NULL || n < XSTAT_COUNT)
-		return XSTAT_COUNT;
-	xstats_collect(dev, v);
-	for (i = 0; i < XSTAT_COUNT; i++) {
-		xstats[i].id = i;
-		xstats[i].value = v[i];
-	}
-	return XSTAT_COUNT;
-}
-
-static int
-ivshmem2_xstats_get_names(struct rte_eth_dev *dev __rte_unused,
-			  struct rte_eth_xstat_name *names, unsigned int size)
-{
-	unsigned int i;
-
-	if (names == NULL || size < XSTAT_COUNT)
-		return XSTAT_COUNT;
-	for (i = 0; i < XSTAT_COUNT; i++)
-		strlcpy(names[i].name, ivshmem2_xstat_names[i], sizeof(names[i].name));
-	return XSTAT_COUNT;
-}
-
-static int
-ivshmem2_xstats_reset(struct rte_eth_dev *dev)
-{
-	ivshmem2_port_priv(dev)->link.ups = 0;
-	return ivshmem2_stats_reset(dev);
 }
 
 static int
@@ -585,6 +430,11 @@ static const struct eth_dev_ops ivshmem2_eth_dev_ops = {
 	.xstats_get = ivshmem2_xstats_get,
 	.xstats_get_names = ivshmem2_xstats_get_names,
 	.xstats_reset = ivshmem2_xstats_reset,
+	.rxq_info_get = ivshmem2_rxq_info_get,
+	.txq_info_get = ivshmem2_txq_info_get,
+	.rx_burst_mode_get = ivshmem2_rx_burst_mode_get,
+	.tx_burst_mode_get = ivshmem2_tx_burst_mode_get,
+	.eth_dev_priv_dump = ivshmem2_priv_dump,
 };
 
 void

@@ -351,8 +351,11 @@ port_rejects_locked(struct rte_eth_dev *dev)
 	struct ivshmem2_port *p = ivshmem2_port_priv(dev);
 	struct ivshmem2_link *l = &p->link;
 
-	if (p->started && !l->peer_bad &&
-	    rx_rejected(dev) - l->rejected_base > IVSHMEM2_LINK_REJECT_LIMIT) {
+	uint64_t rejected = rx_rejected(dev);
+
+	if (rejected < l->rejected_base)
+		l->rejected_base = rejected;	/* statistics were reset */
+	if (p->started && !l->peer_bad && rejected - l->rejected_base > IVSHMEM2_LINK_REJECT_LIMIT) {
 		/* Until the peer starts a new session: no more guessing at its rings. */
 		l->peer_bad = true;
 		l->bad_peer_downs++;

@@ -28,6 +28,7 @@ struct ivshmem2_port {
 	bool zero_copy;
 	uint32_t mtu;
 	struct rte_ether_addr mac;
+	uint64_t reconnects_base;	/**< hw->reconnects at the last xstats reset */
 };
 
 static inline struct ivshmem2_hw *

@@ -128,6 +128,7 @@ ivshmem2_ring_free(uint32_t tail, uint32_t head, uint32_t ring_size)
 struct ivshmem2_ring_frame {
 	uint32_t nb_slots;			/* descriptors the frame spans */
 	uint32_t len;				/* total bytes */
+	bool incomplete;			/* valid so far, but runs past avail */
 	uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN]; /* snapshot of each len */
 };
 
@@ -143,6 +144,7 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, ui
 {
 	uint32_t i, total = 0;
 
+	f->incomplete = false;
 	for (i = 0; i < IVSHMEM2_NET_MAX_CHAIN && i < avail; i++) {
 		union {
 			uint32_t raw;
@@ -167,6 +169,7 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, ui
 		}
 	}
 	/* Chain longer than a maximal frame, or not complete within avail. */
+	f->incomplete = i == avail && i < IVSHMEM2_NET_MAX_CHAIN;
 	f->nb_slots = i > 0 ? i : 1;
 bad:
 	f->len = 0;

@@ -482,6 +482,9 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 
 		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.mask, rd, avail,
 						       &f))) {
+			/* Cut by the zero-copy limit, not by the producer: wait for slots. */
+			if (f.incomplete && rd + avail != tail)
+				break;
 			q->rejected++;
 			if (q->zero_copy) {
 				uint32_t k;

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""What a port tells about itself, through DPDK's own interfaces.
+
+Queue info reports the shared ring's real size, burst modes say copy or
+zero-copy, xstats are named in DPDK's scheme with per-queue counters and a
+reset clears every one of them, and the private dump (telemetry
+/ethdev/dump_priv) shows the peer, the link and the rings.
+"""
+
+import json
+import re
+import socket
+import time
+
+import pytest
+from framework.ivshmem2 import Ivshmem2Group
+from framework.testpmd_shell import TestPmdShell
+
+pytestmark = pytest.mark.pmd
+
+RING = 1024  # -o 4M with 2 peers: one queue pair of 1024 slots
+
+
+@pytest.fixture
+def pair(sut_node):
+    group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
+    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0)
+    b = TestPmdShell(sut_node, [group.vdev(**{"zero-copy": "yes"})], name="b", slot=1)
+    a.set_forward_mode("txonly")
+    b.set_forward_mode("rxonly")
+    b.start_forwarding()
+    a.start_forwarding()
+    a.wait_link(0)
+    time.sleep(0.5)
+    yield a, b, group
+    a.close()
+    b.close()
+
+
+def _telemetry(shell, command):
+    path = f"/var/run/dpdk/{shell.prefix}/dpdk_telemetry.v2"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(10)
+        s.connect(path)
+        json.loads(s.recv(16384))   # greeting
+        s.send(command.encode())
+        return json.loads(s.recv(1 << 20))
+
+
+def test_queue_info_and_burst_modes(pair):
+    a, b, _ = pair
+    out = a.send_command("show rxq info 0 0")
+    assert re.search(rf"Number of RXDs:\s*{RING}\b", out), out
+    assert re.search(r"Burst mode:\s*Copy", out), out
+    out = a.send_command("show txq info 0 0")
+    assert re.search(rf"Number of TXDs:\s*{RING}\b", out), out
+    assert re.search(r"Burst mode:\s*Copy into the own section", out), out
+    out = b.send_command("show rxq info 0 0")
+    assert re.search(r"Burst mode:\s*Zero-copy", out), out
+
+
+def test_xstats_names_and_reset(pair):
+    a, b, group = pair
+    group.restart()     # one reconnection, one more link up
+    b.wait_link(0, up=False)
+    b.wait_link(0)
+    xs = b.show_port_xstats(0)
+    for name in ("rx_bad_descriptor_errors", "rx_q0_bad_descriptor_errors",
+                 "tx_q0_ring_full_packets", "tx_q0_doorbell_notifications",
+                 "link_up_events", "link_heartbeat_timeout_events", "link_bad_peer_events",
+                 "link_server_reconnect_events"):
+        assert name in xs, (name, sorted(xs))
+    assert xs["link_up_events"] >= 2 and xs["link_server_reconnect_events"] == 1, xs
+    assert all(re.fullmatch(r"(rx|tx|link)_[a-z0-9_]+", n) for n in xs), sorted(xs)
+    b.send_command("clear port xstats 0")
+    xs = b.show_port_xstats(0)
+    # Traffic counters move on at once; the event counters must all be back at zero.
+    events = {n: v for n, v in xs.items() if n.startswith("link_")}
+    assert events and not any(events.values()), events
+
+
+def test_private_dump(pair):
+    a, _, _ = pair
+    reply = _telemetry(a, "/ethdev/dump_priv,0")
+    text = json.dumps(reply)
+    assert "net_ivshmem2 port 0: peer" in text, text
+    assert "generation" in text and "(up)" in text, text
+    assert re.search(r"txq 0: tail \d+, in flight \d+", text), text
