@@ -122,6 +122,25 @@ def test_backend_and_page_size_of_posix_memory(make_server):
         (w.INFO_BACKEND_POSIX, w.PAGE, w.INFO_NO_NUMA_NODE)
 
 
+def test_hugetlbfs_memory_is_shared_read_only_too(make_server, make_peer, hugetlbfs):
+    """-m on hugetlbfs (a hugetlb memfd, or a file there): 2M pages, read-only fd."""
+    srv = make_server(size="16M", output_size="4M", shm_dir=hugetlbfs, info_socket=True)
+    a = make_peer(srv)
+    a.wait_ready()
+    a.set_state(2)
+    info, ids, fd, _ = ask_info(srv.info_path)
+    try:
+        assert (info.backend, info.page_size, ids) == (w.INFO_BACKEND_DIR, 2 << 20, [0])
+        assert fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
+        with pytest.raises(PermissionError):
+            mmap.mmap(fd, 16 << 20, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        m = mmap.mmap(fd, 16 << 20, mmap.MAP_SHARED, mmap.PROT_READ)
+        assert struct.unpack_from("<I", m, 0)[0] == 2
+        m.close()
+    finally:
+        os.close(fd)
+
+
 def test_info_socket_file_lifecycle(make_server, short_tmp):
     info = short_tmp / "i.sock"
     # A stale info socket (nobody listening) is replaced ...
