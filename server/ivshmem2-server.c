@@ -29,6 +29,7 @@
 #define TAG_LISTEN  0
 #define TAG_SIGNAL  1
 #define TAG_WAKE    2
+#define TAG_INFO    3
 #define PEER_TAG(p) (((uint64_t)(p)->generation << 32) | (p)->id)
 
 #define EPOLL_BATCH 64
@@ -294,16 +295,21 @@ static void peer_free(Ivshmem2Server *s, Ivshmem2Peer *p)
     free(p);
 }
 
+/* Stop or resume polling the listening sockets (out of fds). */
 static void listen_pause(Ivshmem2Server *s, bool pause)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+    struct epoll_event info_ev = { .events = EPOLLIN, .data.u64 = TAG_INFO };
+    int op = pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD;
 
     if (s->listen_paused == pause) {
         return;
     }
-    if (epoll_ctl(s->epoll_fd, pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
-                  s->listen_fd, &ev) == 0) {
+    if (epoll_ctl(s->epoll_fd, op, s->listen_fd, &ev) == 0) {
         s->listen_paused = pause;
+        if (s->info_fd >= 0) {
+            epoll_ctl(s->epoll_fd, op, s->info_fd, &info_ev);
+        }
     }
 }
 
@@ -517,6 +523,91 @@ static void server_accept(Ivshmem2Server *s)
     }
 }
 
+/*
+ * An info client: one INFO with the read-only memory fd, then goodbye.
+ * It never enters the peer list, so no peer hears of it.
+ */
+static void info_accept(Ivshmem2Server *s)
+{
+    const Ivshmem2ServerArgs *a = s->args;
+    union {
+        struct ivshmem2_msg_info msg;
+        uint8_t buf[IVSHMEM2_MSG_INFO_MAX_LEN];
+    } u;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } ctl;
+    struct iovec iov = { .iov_base = u.buf };
+    struct msghdr mh = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = ctl.buf,
+        .msg_controllen = sizeof(ctl.buf),
+    };
+    struct cmsghdr *c;
+    const Ivshmem2Peer *p;
+    uint32_t *ids = (uint32_t *)(u.buf + sizeof(u.msg));
+    size_t len = sizeof(u.msg) + s->num_peers * sizeof(uint32_t);
+    ssize_t n;
+    int sock;
+
+    sock = accept4(s->info_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (sock < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+            errno == ENOMEM) {
+            IVSHMEM2_WARNING("cannot accept an info client: %s; not "
+                             "accepting until a peer leaves", strerror(errno));
+            listen_pause(s, true);
+        } else if (errno != EAGAIN && errno != EINTR &&
+                   errno != ECONNABORTED) {
+            IVSHMEM2_WARNING("info socket: accept: %s", strerror(errno));
+        }
+        return;
+    }
+    u.msg = (struct ivshmem2_msg_info) {
+        .header.type = htole32(IVSHMEM2_MSG_INFO),
+        .header.len = htole32((uint32_t)len),
+        .version = htole32(IVSHMEM2_PROTOCOL_VERSION),
+        .compatible_version = htole32(IVSHMEM2_PROTOCOL_VERSION),
+        .max_peers = htole32(a->max_peers),
+        .vectors = htole32(a->vectors),
+        .protocol = htole32(a->protocol),
+        .backend = htole32(a->backend == IVSHMEM2_SHM_POSIX ?
+                           IVSHMEM2_INFO_BACKEND_POSIX :
+                           a->backend == IVSHMEM2_SHM_DIR ?
+                           IVSHMEM2_INFO_BACKEND_DIR :
+                           IVSHMEM2_INFO_BACKEND_MEMFD),
+        .shm_size = htole64(s->layout.shm_size),
+        .output_section_size = htole64(s->layout.output_section_size),
+        .page_size = htole64(s->shm->page_size),
+        .num_peers = htole32(s->num_peers),
+        .numa_node = htole32(s->shm->numa_node < 0 ?
+                             IVSHMEM2_INFO_NO_NUMA_NODE :
+                             (uint32_t)s->shm->numa_node),
+    };
+    TAILQ_FOREACH(p, &s->peers, next) {
+        *ids++ = htole32(p->id);
+    }
+    iov.iov_len = len;
+    memset(&ctl, 0, sizeof(ctl));
+    c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &s->info_shm_fd, sizeof(int));
+    /* One datagram; a fresh socket's buffer takes its few KiB at once. */
+    n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n != (ssize_t)len) {
+        IVSHMEM2_WARNING("info client: %s", n < 0 ? strerror(errno) :
+                         "message cut short");
+    } else {
+        IVSHMEM2_DEBUG("info client served (%u peers connected)",
+                       s->num_peers);
+    }
+    close(sock);
+}
+
 static Ivshmem2Peer *peer_from_tag(Ivshmem2Server *s, uint64_t tag)
 {
     uint32_t id = (uint32_t)tag;
@@ -557,6 +648,8 @@ int ivshmem2_server_init(Ivshmem2Server *s, const Ivshmem2ServerArgs *args,
     s->shm = shm;
     s->queue_limit = ivshmem2_options_queue_limit(args);
     s->listen_fd = -1;
+    s->info_fd = -1;
+    s->info_shm_fd = -1;
     s->epoll_fd = -1;
     s->signal_fd = -1;
     TAILQ_INIT(&s->peers);
@@ -608,8 +701,12 @@ static bool socket_listed_as_listening(const char *path)
     return found;
 }
 
-/* Is a server answering on @path? 1 yes, 0 no (stale), -1 error. */
-static int socket_is_live(const char *path, char *err, size_t errlen)
+/*
+ * Is a server answering on @path, a socket of @type? 1 yes, 0 no (stale),
+ * -1 error.
+ */
+static int socket_is_live(const char *path, int type, char *err,
+                          size_t errlen)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     int fd, ret;
@@ -618,7 +715,7 @@ static int socket_is_live(const char *path, char *err, size_t errlen)
         return 1;
     }
 
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
@@ -637,12 +734,17 @@ static int socket_is_live(const char *path, char *err, size_t errlen)
     return -1;
 }
 
-int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen)
+/*
+ * Listen on @path with a socket of @type: refuse a live server's socket or
+ * a non-socket, replace a stale socket file. Returns the socket (and the
+ * file's identity in @dev, @ino) or -1 with one line in @err.
+ */
+static int listen_socket(const char *path, int type, dev_t *dev, ino_t *ino,
+                         char *err, size_t errlen)
 {
-    const char *path = s->args->socket_path;
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     struct stat st;
-    int live;
+    int fd, live;
 
     if (strlen(path) >= sizeof(sun.sun_path)) {
         snprintf(err, errlen, "socket path %s: longer than %zu bytes", path,
@@ -655,7 +757,7 @@ int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen)
                      path);
             return -1;
         }
-        live = socket_is_live(path, err, errlen);
+        live = socket_is_live(path, type, err, errlen);
         if (live < 0) {
             return -1;
         }
@@ -672,31 +774,96 @@ int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen)
         IVSHMEM2_INFO("removed stale socket %s", path);
     }
     strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
-    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          0);
-    if (s->listen_fd < 0) {
+    fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    if (bind(s->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
         snprintf(err, errlen, "cannot bind %s: %s", path, strerror(errno));
         goto fail;
     }
     if (stat(path, &st) == 0) {
-        s->socket_dev = st.st_dev;
-        s->socket_ino = st.st_ino;
+        *dev = st.st_dev;
+        *ino = st.st_ino;
     }
-    if (listen(s->listen_fd, SOMAXCONN) < 0) {
+    if (listen(fd, SOMAXCONN) < 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", path,
                  strerror(errno));
         unlink(path);
         goto fail;
     }
+    return fd;
+
+fail:
+    close(fd);
+    return -1;
+}
+
+/* Close a socket of listen_socket() and remove its file if still ours. */
+static void close_socket(int *fd, const char *path, dev_t dev, ino_t ino)
+{
+    struct stat st;
+
+    if (*fd < 0) {
+        return;
+    }
+    close(*fd);
+    *fd = -1;
+    /* Remove the file only if it is still ours, not a successor's. */
+    if (stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+        unlink(path);
+    }
+}
+
+/*
+ * The info socket and the fd it hands out: the memory reopened read-only
+ * through /proc (works for every backend, an unlinked file included), so
+ * an info client can map it PROT_READ only. The socket is SOCK_SEQPACKET:
+ * a stream client (a peer given the wrong path) cannot connect to it, and
+ * an info client given the peer socket cannot connect there either, so
+ * neither mistake ever makes anyone a peer.
+ */
+static int info_start(Ivshmem2Server *s, char *err, size_t errlen)
+{
+    const char *path = s->args->info_socket_path;
+    char proc[64];
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->shm->fd);
+    s->info_shm_fd = open(proc, O_RDONLY | O_CLOEXEC);
+    if (s->info_shm_fd < 0) {
+        snprintf(err, errlen, "-I/--info-socket: cannot reopen the memory "
+                 "read-only (%s): %s", proc, strerror(errno));
+        return -1;
+    }
+    s->info_fd = listen_socket(path, SOCK_SEQPACKET, &s->info_dev,
+                               &s->info_ino, err, errlen);
+    return s->info_fd < 0 ? -1 : 0;
+}
+
+int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen)
+{
+    const char *info = s->args->info_socket_path;
+
+    /* The info socket first: whoever sees the peer socket finds it too. */
+    if (info && info_start(s, err, errlen) < 0) {
+        goto fail;
+    }
+    s->listen_fd = listen_socket(s->args->socket_path, SOCK_STREAM,
+                                 &s->socket_dev, &s->socket_ino, err, errlen);
+    if (s->listen_fd < 0) {
+        goto fail;
+    }
     return 0;
 
 fail:
-    close(s->listen_fd);
-    s->listen_fd = -1;
+    if (info) {
+        close_socket(&s->info_fd, info, s->info_dev, s->info_ino);
+    }
+    if (s->info_shm_fd >= 0) {
+        close(s->info_shm_fd);
+        s->info_shm_fd = -1;
+    }
     return -1;
 }
 
@@ -725,11 +892,16 @@ int ivshmem2_server_run(Ivshmem2Server *s, const sigset_t *quit_signals)
         }
     }
     if (epoll_add(s, s->wake_fd, TAG_WAKE) < 0 ||
-        epoll_add(s, s->listen_fd, TAG_LISTEN) < 0) {
+        epoll_add(s, s->listen_fd, TAG_LISTEN) < 0 ||
+        (s->info_fd >= 0 && epoll_add(s, s->info_fd, TAG_INFO) < 0)) {
         IVSHMEM2_ERROR("epoll_ctl: %s", strerror(errno));
         return -1;
     }
     IVSHMEM2_INFO("listening on %s", s->args->socket_path);
+    if (s->info_fd >= 0) {
+        IVSHMEM2_INFO("info socket (read-only inspection) on %s",
+                      s->args->info_socket_path);
+    }
 
     for (;;) {
         n = epoll_wait(s->epoll_fd, events, EPOLL_BATCH, -1);
@@ -756,6 +928,8 @@ int ivshmem2_server_run(Ivshmem2Server *s, const sigset_t *quit_signals)
                 return 0;
             } else if (tag == TAG_LISTEN) {
                 server_accept(s);
+            } else if (tag == TAG_INFO) {
+                info_accept(s);
             } else if ((p = peer_from_tag(s, tag)) != NULL) {
                 peer_event(s, p, events[i].events);
             }
@@ -776,7 +950,6 @@ void ivshmem2_server_stop(Ivshmem2Server *s)
 void ivshmem2_server_close(Ivshmem2Server *s)
 {
     Ivshmem2Peer *p;
-    struct stat st;
 
     while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
         TAILQ_REMOVE(&s->peers, p, next);
@@ -787,14 +960,13 @@ void ivshmem2_server_close(Ivshmem2Server *s)
     free(s->freed_at);
     s->freed_at = NULL;
     s->num_peers = 0;
-    if (s->listen_fd >= 0) {
-        close(s->listen_fd);
-        s->listen_fd = -1;
-        /* Remove the file only if it is still ours, not a successor's. */
-        if (stat(s->args->socket_path, &st) == 0 &&
-            st.st_dev == s->socket_dev && st.st_ino == s->socket_ino) {
-            unlink(s->args->socket_path);
-        }
+    close_socket(&s->listen_fd, s->args->socket_path, s->socket_dev,
+                 s->socket_ino);
+    close_socket(&s->info_fd, s->args->info_socket_path, s->info_dev,
+                 s->info_ino);
+    if (s->info_shm_fd >= 0) {
+        close(s->info_shm_fd);
+        s->info_shm_fd = -1;
     }
     if (s->signal_fd >= 0) {
         close(s->signal_fd);

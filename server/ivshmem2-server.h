@@ -11,6 +11,10 @@
  * Every peer has a queue of outgoing messages, each sent with one sendmsg()
  * when its socket is writable, so a peer that does not read delays nobody;
  * one that falls more than the queue limit behind is dropped.
+ *
+ * The optional info socket serves inspection tools: each client gets one
+ * INFO message with a read-only fd of the memory and is disconnected at
+ * once. It never becomes a peer, so the group does not notice it.
  */
 
 #ifndef IVSHMEM2_SERVER_H
@@ -54,6 +58,10 @@ typedef struct Ivshmem2Server {
     bool listen_paused;                 /* out of fds: accept later */
     dev_t socket_dev;                   /* the socket file we created */
     ino_t socket_ino;
+    int info_fd;                        /* -I listening socket, or -1 */
+    int info_shm_fd;                    /* the memory, opened read-only */
+    dev_t info_dev;                     /* the info socket file we created */
+    ino_t info_ino;
     int epoll_fd;
     int signal_fd;
     int wake_fd;                        /* ivshmem2_server_stop() */
@@ -74,9 +82,9 @@ int ivshmem2_server_init(Ivshmem2Server *s, const Ivshmem2ServerArgs *args,
                          Ivshmem2Shm *shm);
 
 /*
- * Listen on args->socket_path. Refuses if a live server answers there or
- * the path is not a socket; replaces a stale socket file.
- * Returns 0 or -1 with one line in @err.
+ * Listen on args->socket_path, and on args->info_socket_path if set.
+ * Refuses if a live server answers there or the path is not a socket;
+ * replaces a stale socket file. Returns 0 or -1 with one line in @err.
  */
 int ivshmem2_server_start(Ivshmem2Server *s, char *err, size_t errlen);
 

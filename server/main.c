@@ -215,6 +215,7 @@ static void log_group(const Ivshmem2ServerArgs *args,
 int main(int argc, char *argv[])
 {
     static char socket_buf[PATH_MAX], pidfile_buf[PATH_MAX], dir_buf[PATH_MAX];
+    static char info_buf[PATH_MAX];
     char err[IVSHMEM2_ERR_LEN], a[32], b[32];
     Ivshmem2ServerArgs args;
     struct ivshmem2_layout layout;
@@ -244,6 +245,8 @@ int main(int argc, char *argv[])
     ivshmem2_log_set_level(args.log_level);
     args.socket_path = make_absolute(args.socket_path, socket_buf,
                                      sizeof(socket_buf));
+    args.info_socket_path = make_absolute(args.info_socket_path, info_buf,
+                                          sizeof(info_buf));
     args.pidfile = make_absolute(args.pidfile, pidfile_buf,
                                  sizeof(pidfile_buf));
     args.shm_dir = make_absolute(args.shm_dir, dir_buf, sizeof(dir_buf));

@@ -29,7 +29,7 @@ enum {
     OPT_VERSION,
 };
 
-static const char short_options[] = "hFvp:S:M:m:l:o:n:V:P:";
+static const char short_options[] = "hFvp:S:I:M:m:l:o:n:V:P:";
 
 static const struct option long_options[] = {
     { "help",        no_argument,       NULL, 'h' },
@@ -37,6 +37,7 @@ static const struct option long_options[] = {
     { "verbose",     no_argument,       NULL, 'v' },
     { "pidfile",     required_argument, NULL, 'p' },
     { "socket",      required_argument, NULL, 'S' },
+    { "info-socket", required_argument, NULL, 'I' },
     { "shm",         required_argument, NULL, 'M' },
     { "shm-dir",     required_argument, NULL, 'm' },
     { "size",        required_argument, NULL, 'l' },
@@ -77,6 +78,8 @@ static const char usage_text[] =
 "                           written in daemon mode, or with -F if given)\n"
 "  -S, --socket PATH        UNIX socket path (default "
 IVSHMEM2_SERVER_DEFAULT_SOCKET ")\n"
+"  -I, --info-socket PATH   also serve read-only inspection (ivshmem2-info)\n"
+"                           on this UNIX socket (default: none)\n"
 "      --memfd              back the memory with a sealed memfd (default)\n"
 "  -M, --shm NAME           back it with the POSIX shm object NAME instead\n"
 "  -m, --shm-dir DIR        back it with an unlinked file in DIR instead\n"
@@ -289,17 +292,22 @@ Ivshmem2ParseResult ivshmem2_options_parse(Ivshmem2ServerArgs *args,
             args->pidfile_given = true;
             break;
         case 'S':
+        case 'I':
             if (optarg[0] == '\0') {
-                set_err(err, errlen, "-S/--socket: empty path");
+                set_err(err, errlen, "%s: empty path", option_name(c));
                 return IVSHMEM2_PARSE_ERROR;
             }
             if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-                set_err(err, errlen, "-S/--socket '%s': path longer than "
-                        "%zu bytes", optarg,
+                set_err(err, errlen, "%s '%s': path longer than %zu bytes",
+                        option_name(c), optarg,
                         sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
                 return IVSHMEM2_PARSE_ERROR;
             }
-            args->socket_path = optarg;
+            if (c == 'S') {
+                args->socket_path = optarg;
+            } else {
+                args->info_socket_path = optarg;
+            }
             break;
         case 'M':
         case 'm':
@@ -501,6 +509,12 @@ int ivshmem2_options_validate(const Ivshmem2ServerArgs *args,
                 args->protocol, args->max_peers);
         return -1;
     }
+    if (args->info_socket_path &&
+        strcmp(args->info_socket_path, args->socket_path) == 0) {
+        set_err(err, errlen, "-I/--info-socket %s: must differ from the peer "
+                "socket -S", args->info_socket_path);
+        return -1;
+    }
     /* Memory size and peer count also go through the shared layout check. */
     return ivshmem2_options_layout(args, 4096, &layout, err, errlen);
 }
@@ -526,7 +540,8 @@ uint64_t ivshmem2_options_fds_needed(const Ivshmem2ServerArgs *args)
     /*
      * One eventfd per (peer, vector), one socket per peer, one more socket
      * for a newcomer being turned away, and a few for stdio, the listening
-     * socket, epoll, signalfd, the shared memory, syslog and the pidfile.
+     * sockets, epoll, signalfd, the shared memory (and its read-only fd for
+     * the info socket), an info client, syslog and the pidfile.
      */
     return (uint64_t)args->max_peers * args->vectors + args->max_peers + 1 +
            16;

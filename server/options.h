@@ -58,6 +58,7 @@ typedef struct Ivshmem2ServerArgs {
     Ivshmem2LogLevel log_level;
     const char *pidfile;
     const char *socket_path;
+    const char *info_socket_path;   /* -I: read-only inspection, or NULL */
     Ivshmem2ShmBackend backend;
     const char *shm_name;       /* IVSHMEM2_SHM_POSIX */
     const char *shm_dir;        /* IVSHMEM2_SHM_DIR */

@@ -35,12 +35,14 @@ class Ivshmem2Group:
 
     def __init__(self, node: SutNode, max_peers: int = 2, *, vectors: int = 9,
                  size: str = "64M", output_size: str = "16M",
-                 protocol: Optional[int] = None):
+                 protocol: Optional[int] = None, info: bool = False):
         Ivshmem2Group._count += 1
         self.node = node
         self.socket_path = node.workdir / f"iv2-{Ivshmem2Group._count}.sock"
+        # info=True: also the read-only info socket (ivshmem2-server -I).
+        self.info_path = node.workdir / f"iv2-{Ivshmem2Group._count}.info" if info else None
         self.server = Server(self.socket_path, max_peers=max_peers, vectors=vectors, size=size,
-                             output_size=output_size,
+                             output_size=output_size, info_socket=self.info_path,
                              protocol=net_protocol() if protocol is None else protocol)
         node.on_cleanup(self.server.cleanup)
 

@@ -57,6 +57,7 @@ static void test_defaults(void)
     CHECK(args.protocol == 0);
     CHECK(args.numa_node == -1);
     CHECK(args.id_quarantine == 5);
+    CHECK(args.info_socket_path == NULL);
     CHECK(ivshmem2_options_validate(&args, err, sizeof(err)) == 0);
 }
 
@@ -64,7 +65,7 @@ static void test_short_options(void)
 {
     const char *in[] = { "-F", "-v", "-p", "/x/pid", "-S", "/x/sock",
                          "-M", "/grp", "-l", "64K", "-o", "16K", "-n", "3",
-                         "-V", "64", "-P", "0x7fff", NULL };
+                         "-V", "64", "-P", "0x7fff", "-I", "/x/info", NULL };
     Ivshmem2ServerArgs args;
     char err[IVSHMEM2_ERR_LEN];
 
@@ -81,6 +82,7 @@ static void test_short_options(void)
     CHECK(args.max_peers == 3);
     CHECK(args.vectors == 64);
     CHECK(args.protocol == 0x7fff);
+    CHECK(strcmp(args.info_socket_path, "/x/info") == 0);
     CHECK(ivshmem2_options_validate(&args, err, sizeof(err)) == 0);
 }
 
@@ -93,7 +95,7 @@ static void test_long_options(void)
                          "--protocol", "1", NULL };
     const char *more[] = { "--shm", "name", "--numa-node", "0",
                            "--queue-limit", "100", "--verbose",
-                           "--id-quarantine", "3600", NULL };
+                           "--id-quarantine", "3600", "--info-socket=/i", NULL };
     const char *no_quarantine[] = { "--id-quarantine", "0", NULL };
     const char *memfd[] = { "-M", "x", "-M", "y", NULL };
     const char *memfd2[] = { "--memfd", "--memfd", NULL };
@@ -121,6 +123,7 @@ static void test_long_options(void)
     CHECK(args.numa_node == 0);
     CHECK(args.queue_limit == 100);
     CHECK(ivshmem2_options_queue_limit(&args) == 100);
+    CHECK(strcmp(args.info_socket_path, "/i") == 0);
     CHECK(args.log_level == IVSHMEM2_LOG_DEBUG);
     CHECK(args.id_quarantine == 3600);
     CHECK(parse(&args, no_quarantine, err, sizeof(err)) == IVSHMEM2_PARSE_OK);
@@ -185,6 +188,10 @@ static const ParseCase parse_errors[] = {
     { { "-S", "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
       "longer than 107 bytes" },
+    { { "-I", "", NULL }, "-I/--info-socket: empty path" },
+    { { "--info-socket", "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
+      "-I/--info-socket '/tmp/aaa" },
     { { "-p", "", NULL }, "-p/--pidfile: empty path" },
     { { "-M", "a/b", NULL }, "-M/--shm 'a/b'" },
     { { "-M", "", NULL }, "-M/--shm ''" },
@@ -219,6 +226,8 @@ static const ParseCase validate_errors[] = {
     { { "-l", "64K", "-n", "16", "-o", "4K", NULL },
       "do not fit in the shared memory" },
     { { "-l", "1T", "-o", "1T", NULL }, "do not fit in the shared memory" },
+    { { "-S", "/x/s", "-I", "/x/s", NULL }, "must differ from the peer" },
+    { { "-I", "/tmp/ivshmem_socket", NULL }, "must differ from the peer" },
 };
 
 static void test_errors(void)

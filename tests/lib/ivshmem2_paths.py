@@ -17,6 +17,7 @@ CACHE = Path(
 )
 
 SERVER = BUILD / "server" / "ivshmem2-server"
+INFO = BUILD / "app" / "ivshmem2-info" / "ivshmem2-info"
 PMD = BUILD / "drivers" / "net" / "ivshmem2" / "librte_net_ivshmem2.so"
 QEMU = BUILD / "device" / "qemu-system-x86_64"
 

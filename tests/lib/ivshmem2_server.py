@@ -127,6 +127,7 @@ class Server:
         socket_path (-S; default: a fresh private temp dir/ivshmem2.sock),
         size (-l, e.g. "4M"), output_size (-o), max_peers (-n), vectors (-V),
         protocol (-P), memfd (--memfd), shm_name (-M), shm_dir (-m),
+        info_socket (-I; True: info.sock in the private temp dir),
         numa_node (--numa-node), log_level (--log-level, default "info"),
         queue_limit (--queue-limit), id_quarantine (--id-quarantine),
         pidfile (-p), extra_args (appended).
@@ -137,6 +138,7 @@ class Server:
 
     def __init__(self, socket_path=None, *, size=None, output_size=None, max_peers=None,
                  vectors=None, protocol=None, memfd: bool = False, shm_name=None,
+                 info_socket=None,
                  shm_dir=None, numa_node=None, log_level: Optional[str] = "info",
                  queue_limit=None, id_quarantine=None, pidfile=None,
                  foreground: bool = True,
@@ -145,6 +147,9 @@ class Server:
         self.workdir = Path(tempfile.mkdtemp(prefix="iv2-srv-"))
         self.socket_path = Path(socket_path) if socket_path else self.workdir / "ivshmem2.sock"
         self.log_path = self.workdir / "server.log"
+        if info_socket is True:
+            info_socket = self.workdir / "info.sock"
+        self.info_path = Path(info_socket) if info_socket else None
         self.pidfile = Path(pidfile) if pidfile else None
         self.foreground = foreground
         if not foreground and not self.pidfile:
@@ -156,6 +161,7 @@ class Server:
             args += ["-p", str(self.pidfile)]
         for opt, val in (("-l", size), ("-o", output_size), ("-n", max_peers),
                          ("-V", vectors), ("-P", protocol), ("-M", shm_name),
+                         ("-I", self.info_path),
                          ("-m", shm_dir), ("--numa-node", numa_node),
                          ("--log-level", log_level), ("--queue-limit", queue_limit),
                          ("--id-quarantine", id_quarantine)):

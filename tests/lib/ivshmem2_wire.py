@@ -20,8 +20,9 @@ from typing import Optional
 # --- wire.h ---
 PROTOCOL_VERSION = 2
 MSG_MAX_LEN = 64
-MSG_INIT, MSG_EVENT_FD, MSG_PEER_GONE = 0, 1, 2
-MSG_NAMES = {MSG_INIT: "INIT", MSG_EVENT_FD: "EVENT_FD", MSG_PEER_GONE: "PEER_GONE"}
+MSG_INIT, MSG_EVENT_FD, MSG_PEER_GONE, MSG_INFO = 0, 1, 2, 3
+MSG_NAMES = {MSG_INIT: "INIT", MSG_EVENT_FD: "EVENT_FD", MSG_PEER_GONE: "PEER_GONE",
+             MSG_INFO: "INFO"}
 
 HEADER = struct.Struct("<II")  # struct ivshmem2_msg_header: type, len
 INIT_FIELDS = ("version", "compatible_version", "id", "max_peers", "vectors", "protocol",
@@ -34,7 +35,35 @@ PEER_GONE_BODY = struct.Struct("<I")
 INIT_LEN = HEADER.size + INIT_BODY.size  # 40
 EVENT_FD_LEN = HEADER.size + EVENT_FD_BODY.size  # 16
 PEER_GONE_LEN = HEADER.size + PEER_GONE_BODY.size  # 12
+# Messages of the peer socket; INFO travels on the info socket only.
 MSG_LEN = {MSG_INIT: INIT_LEN, MSG_EVENT_FD: EVENT_FD_LEN, MSG_PEER_GONE: PEER_GONE_LEN}
+
+# INFO (info socket, SOCK_SEQPACKET): the fixed part, then the connected
+# peers' IDs (u32 each, connection order) in the last 4 * num_peers bytes.
+INFO_FIELDS = ("version", "compatible_version", "max_peers", "vectors", "protocol", "backend",
+               "shm_size", "output_section_size", "page_size", "num_peers", "numa_node")
+INFO_BODY = struct.Struct("<IIIIIIQQQII")
+INFO_LEN = HEADER.size + INFO_BODY.size  # 64, without the IDs
+INFO_BACKEND_MEMFD, INFO_BACKEND_POSIX, INFO_BACKEND_DIR = 0, 1, 2
+INFO_NO_NUMA_NODE = 0xFFFFFFFF
+
+# enum ivshmem2_msg_info_error, in order, with ivshmem2_msg_info_strerror().
+INFO_ERRORS = {
+    "OK": "valid INFO",
+    "NO_HEADER": "shorter than a message header",
+    "NOT_INFO": "not an INFO message",
+    "LEN_MISMATCH": "header length differs from the received length",
+    "TOO_SHORT": "too short for INFO",
+    "TOO_LONG": "longer than any INFO may be",
+    "NO_COMPAT_VERSION": "compatible_version is 0",
+    "SERVER_TOO_OLD": "the server's protocol version is older than ours",
+    "SERVER_TOO_NEW": "the server no longer serves our protocol version",
+    "BAD_MAX_PEERS": "max_peers out of range",
+    "BAD_VECTORS": "vector count out of range",
+    "BAD_PROTOCOL": "protocol wider than 16 bits",
+    "BAD_PAGE_SIZE": "page size not a power of two",
+    "BAD_NUM_PEERS": "peer count above max_peers or peer list cut short",
+}
 
 # enum ivshmem2_msg_init_error, in order, with ivshmem2_msg_init_strerror().
 INIT_ERRORS = {
@@ -181,6 +210,78 @@ INIT_VERSION_CASES = [
     (2, 0), (3, 0), (1, 1), (0, 1), (1, 2),             # no compat version / too old
     (3, 3), (0xFFFFFFFF, 0xFFFFFFFF), (2, 3),           # version 2 dropped
 ]
+
+
+# --- INFO (needs STATE_TABLE_MAX_PEERS) ---
+MSG_INFO_MAX_LEN = INFO_LEN + 4 * STATE_TABLE_MAX_PEERS  # 4160
+
+
+@dataclass(frozen=True)
+class Info:
+    """The fixed fields of an INFO message after its header (INFO_FIELDS)."""
+
+    version: int = PROTOCOL_VERSION
+    compatible_version: int = PROTOCOL_VERSION
+    max_peers: int = 2
+    vectors: int = 1
+    protocol: int = 0
+    backend: int = INFO_BACKEND_MEMFD
+    shm_size: int = 4 << 20
+    output_section_size: int = 0
+    page_size: int = PAGE
+    num_peers: int = 0
+    numa_node: int = INFO_NO_NUMA_NODE
+
+    @classmethod
+    def unpack(cls, body: bytes) -> "Info":
+        return cls(*INFO_BODY.unpack_from(body))
+
+
+def msg_info(info: Info = Info(), peer_ids=(), extra: bytes = b"") -> bytes:
+    """An INFO message: header, @info, @extra (a later version's fields), the IDs."""
+    ids = struct.pack(f"<{len(peer_ids)}I", *peer_ids)
+    body = INFO_BODY.pack(*(getattr(info, f) for f in INFO_FIELDS)) + extra + ids
+    return header(MSG_INFO, HEADER.size + len(body)) + body
+
+
+def parse_info(msg: bytes):
+    """(Info, [peer IDs]) of an INFO message that info_check() accepted."""
+    info = Info.unpack(msg[HEADER.size:])
+    ids = struct.unpack_from(f"<{info.num_peers}I", msg, len(msg) - 4 * info.num_peers)
+    return info, list(ids)
+
+
+def info_check(info: Info, length: int = INFO_LEN, msg_type: int = MSG_INFO,
+               header_len: Optional[int] = None) -> str:
+    """ivshmem2_msg_info_check(): the INFO_ERRORS key for this message."""
+    header_len = length if header_len is None else header_len
+    if length < HEADER.size:
+        return "NO_HEADER"
+    if msg_type != MSG_INFO:
+        return "NOT_INFO"
+    if header_len != length:
+        return "LEN_MISMATCH"
+    if length < INFO_LEN:
+        return "TOO_SHORT"
+    if length > MSG_INFO_MAX_LEN:
+        return "TOO_LONG"
+    if info.compatible_version == 0:
+        return "NO_COMPAT_VERSION"
+    if info.version < PROTOCOL_VERSION:
+        return "SERVER_TOO_OLD"
+    if info.compatible_version > PROTOCOL_VERSION:
+        return "SERVER_TOO_NEW"
+    if not MIN_PEERS <= info.max_peers <= STATE_TABLE_MAX_PEERS:
+        return "BAD_MAX_PEERS"
+    if not 1 <= info.vectors <= SERVER_MAX_VECTORS:
+        return "BAD_VECTORS"
+    if info.protocol > PROTO_MAX:
+        return "BAD_PROTOCOL"
+    if info.page_size == 0 or info.page_size & (info.page_size - 1):
+        return "BAD_PAGE_SIZE"
+    if info.num_peers > info.max_peers or length - INFO_LEN < 4 * info.num_peers:
+        return "BAD_NUM_PEERS"
+    return "OK"
 
 
 # --- shared-memory layout ---

@@ -4,7 +4,8 @@
 
 A C program compiled against the headers prints every constant, the message
 sizes and field offsets, and the results of ivshmem2_msg_init_check(),
-ivshmem2_layout_compute() and IVSHMEM2_DOORBELL() for a table of inputs;
+ivshmem2_msg_info_check(), ivshmem2_layout_compute() and IVSHMEM2_DOORBELL()
+for a table of inputs;
 each is compared with the Python value. Every numeric #define and every
 enumerator of the headers must have its Python twin.
 """
@@ -99,6 +100,44 @@ def init_cases():
     return cases
 
 
+def info_cases():
+    """(Info, length, msg_type, header_len) reaching every INFO verdict."""
+    cases = []
+
+    def case(length=w.INFO_LEN, msg_type=w.MSG_INFO, header_len=None, **fields):
+        cases.append((w.Info(**fields), length, msg_type, header_len))
+
+    case()
+    for length in (0, 7, 8, 63, 64, 68, 65, w.MSG_INFO_MAX_LEN, w.MSG_INFO_MAX_LEN + 1, 1 << 20):
+        case(length=length)
+    for msg_type in (w.MSG_INIT, w.MSG_EVENT_FD, w.MSG_PEER_GONE, 4, 0xFFFFFFFF):
+        case(msg_type=msg_type)
+    for header_len in (0, 63, 65, 0xFFFFFFFF):
+        case(header_len=header_len)
+    for version, compat in itertools.product((0, 1, 2, 3, 0xFFFFFFFF), repeat=2):
+        case(version=version, compatible_version=compat)
+    for max_peers in (0, 1, 2, 1024, 1025, 0xFFFFFFFF):
+        case(max_peers=max_peers)
+    for vectors in (0, 1, 64, 65, 0xFFFFFFFF):
+        case(vectors=vectors)
+    for protocol in (0, 0x4932, 0xFFFF, 0x10000):
+        case(protocol=protocol)
+    for page in (0, 1, 3, 4096, 4097, 2 << 20, 1 << 63, (1 << 64) - 1):
+        case(page_size=page)
+    for num_peers, length, max_peers in ((0, 64, 2), (1, 64, 2), (1, 68, 2), (2, 72, 2),
+                                         (3, 76, 2), (2, 71, 2), (2, 100, 4),
+                                         (1024, w.MSG_INFO_MAX_LEN, 1024),
+                                         (0xFFFFFFFF, 64, 1024)):
+        case(num_peers=num_peers, length=length, max_peers=max_peers)
+    # several faults at once
+    case(length=7, msg_type=1)
+    case(length=63, version=0)
+    case(version=1, compatible_version=0, max_peers=0)
+    case(max_peers=1, vectors=0, protocol=0x10000, page_size=3)
+    case(protocol=0x10000, page_size=0, num_peers=5)
+    return cases
+
+
 def layout_cases():
     k, m = 1 << 10, 1 << 20
     sizes = (0, 4 * k, 8 * k, 64 * k, 1 * m, 1 * m + 4 * k, 2 * m, 1 << 40)
@@ -128,6 +167,18 @@ def c_program(paths):
              '    m.vectors = vectors; m.protocol = protocol;',
              '    printf("init %d %d\\n", i, (int)ivshmem2_msg_init_check(&m, len, max_vectors));',
              '}',
+             'static void info_case(int i, uint32_t type, uint32_t hlen, size_t len,',
+             '    uint32_t version, uint32_t compat, uint32_t max_peers, uint32_t vectors,',
+             '    uint32_t protocol, uint64_t page_size, uint32_t num_peers)',
+             '{',
+             '    struct ivshmem2_msg_info m;',
+             '    memset(&m, 0, sizeof(m));',
+             '    m.header.type = type; m.header.len = hlen; m.version = version;',
+             '    m.compatible_version = compat; m.max_peers = max_peers;',
+             '    m.vectors = vectors; m.protocol = protocol; m.page_size = page_size;',
+             '    m.num_peers = num_peers;',
+             '    printf("info %d %d\\n", i, (int)ivshmem2_msg_info_check(&m, len));',
+             '}',
              'static void layout_case(int i, uint64_t size, uint32_t peers, uint64_t out,',
              '    uint64_t page)',
              '{',
@@ -144,15 +195,17 @@ def c_program(paths):
              '}',
              'int main(void)', '{']
     body = [f"V({n});" for n in object_macros(paths)]
-    for enum in ("ivshmem2_msg_type", "ivshmem2_msg_init_error", "ivshmem2_layout_error"):
+    for enum in ("ivshmem2_msg_type", "ivshmem2_msg_init_error", "ivshmem2_layout_error",
+                 "ivshmem2_info_backend", "ivshmem2_msg_info_error"):
         body += [f"V({n});" for n in enumerators(paths, enum)]
     for s in ("ivshmem2_msg_header", "ivshmem2_msg_init", "ivshmem2_msg_event_fd",
-              "ivshmem2_msg_peer_gone", "ivshmem2_layout"):
+              "ivshmem2_msg_peer_gone", "ivshmem2_msg_info", "ivshmem2_layout"):
         body.append(f"SIZE({s});")
     body += ["OFF(ivshmem2_msg_header, type);", "OFF(ivshmem2_msg_header, len);"]
     for s, fields in (("ivshmem2_msg_init", w.INIT_FIELDS),
                       ("ivshmem2_msg_event_fd", w.EVENT_FD_FIELDS),
-                      ("ivshmem2_msg_peer_gone", w.PEER_GONE_FIELDS)):
+                      ("ivshmem2_msg_peer_gone", w.PEER_GONE_FIELDS),
+                      ("ivshmem2_msg_info", w.INFO_FIELDS)):
         body += [f"OFF({s}, {f});" for f in fields]
     for i, name in enumerate(w.INIT_ERRORS):
         body.append(f'printf("init_strerror {i} %s\\n", ivshmem2_msg_init_strerror('
@@ -160,6 +213,14 @@ def c_program(paths):
     for i, name in enumerate(w.LAYOUT_ERRORS):
         body.append(f'printf("layout_strerror {i} %s\\n", ivshmem2_layout_strerror('
                     f'IVSHMEM2_LAYOUT_{name}));')
+    for i, name in enumerate(w.INFO_ERRORS):
+        body.append(f'printf("info_strerror {i} %s\\n", ivshmem2_msg_info_strerror('
+                    f'IVSHMEM2_MSG_INFO_{name}));')
+    for i, (m, length, msg_type, hlen) in enumerate(info_cases()):
+        hlen = length if hlen is None else hlen
+        body.append(f"info_case({i}, {msg_type}u, {hlen}u, {length}u, {m.version}u, "
+                    f"{m.compatible_version}u, {m.max_peers}u, {m.vectors}u, {m.protocol}u, "
+                    f"{m.page_size}ull, {m.num_peers}u);")
     for i, c in enumerate(init_cases()):
         m = c["init"]
         hlen = c["length"] if c["header_len"] is None else c["header_len"]
@@ -209,7 +270,8 @@ def test_message_types(paths, c_side):
     assert names == [f"MSG_{t}" for t in w.MSG_NAMES.values()]
     for n in names:
         assert getattr(w, n) == int(c_side["const"][n]), n
-    assert set(w.MSG_LEN) == set(w.MSG_NAMES)
+    # MSG_LEN: the peer socket's messages; INFO is the info socket's only one.
+    assert set(w.MSG_LEN) == set(w.MSG_NAMES) - {w.MSG_INFO}
 
 
 def test_message_layouts(c_side):
@@ -220,7 +282,8 @@ def test_message_layouts(c_side):
     for s, fields, body, length in (
             ("ivshmem2_msg_init", w.INIT_FIELDS, w.INIT_BODY, w.INIT_LEN),
             ("ivshmem2_msg_event_fd", w.EVENT_FD_FIELDS, w.EVENT_FD_BODY, w.EVENT_FD_LEN),
-            ("ivshmem2_msg_peer_gone", w.PEER_GONE_FIELDS, w.PEER_GONE_BODY, w.PEER_GONE_LEN)):
+            ("ivshmem2_msg_peer_gone", w.PEER_GONE_FIELDS, w.PEER_GONE_BODY, w.PEER_GONE_LEN),
+            ("ivshmem2_msg_info", w.INFO_FIELDS, w.INFO_BODY, w.INFO_LEN)):
         assert int(size[s]) == length == w.HEADER.size + body.size, s
         assert len(fields) == len(body.format.lstrip("<")), s
         assert [int(off[f"{s}.{f}"]) for f in fields] == offsets(body.format, w.HEADER.size), s
@@ -229,6 +292,37 @@ def test_message_layouts(c_side):
     assert len(w.msg_init()) == w.INIT_LEN and len(w.msg_init(extra=b"12")) == w.INIT_LEN + 2
     assert len(w.msg_event_fd(0, 0)) == w.EVENT_FD_LEN
     assert len(w.msg_peer_gone(0)) == w.PEER_GONE_LEN
+    assert list(w.Info.__dataclass_fields__) == list(w.INFO_FIELDS)
+    msg = w.msg_info(w.Info(num_peers=2), [1, 0], extra=b"abcd")
+    assert len(msg) == w.INFO_LEN + 4 + 8
+    assert w.parse_info(msg) == (w.Info(num_peers=2), [1, 0])
+    assert w.info_check(w.Info(num_peers=2), len(msg)) == "OK"
+
+
+def test_info_enums(paths, c_side):
+    assert enumerators(paths, "ivshmem2_info_backend") == \
+        ["INFO_BACKEND_MEMFD", "INFO_BACKEND_POSIX", "INFO_BACKEND_DIR"]
+    for n in ("INFO_BACKEND_MEMFD", "INFO_BACKEND_POSIX", "INFO_BACKEND_DIR"):
+        assert getattr(w, n) == int(c_side["const"][n]), n
+    assert enumerators(paths, "ivshmem2_msg_info_error") == \
+        [f"MSG_INFO_{n}" for n in w.INFO_ERRORS]
+    for i, (name, phrase) in enumerate(w.INFO_ERRORS.items()):
+        assert int(c_side["const"][f"MSG_INFO_{name}"]) == i
+        assert c_side["info_strerror"][str(i)] == phrase, name
+
+
+def test_info_check_agrees(c_side):
+    names = list(w.INFO_ERRORS)
+    cases = info_cases()
+    got = c_side["info"]
+    assert len(got) == len(cases)
+    diff = []
+    for i, (m, length, msg_type, hlen) in enumerate(cases):
+        py = w.info_check(m, length, msg_type, hlen)
+        if names[int(got[str(i)])] != py:
+            diff.append((m, length, msg_type, hlen, names[int(got[str(i)])], py))
+    assert not diff, f"C and Python disagree (case, C, Python): {diff[:5]}"
+    assert {names[int(v)] for v in got.values()} == set(names)
 
 
 def test_init_errors_and_phrases(paths, c_side):
