@@ -180,7 +180,8 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
 
         Steps:
             Start testpmd with an unknown key, peer=abc, mac=zz, zero-copy=maybe,
-            and without socket=.
+            without socket=, with a socket path too long, peer=1024, a multicast
+            and a zero mac.
         Verify:
             No port is created and the PMD's error names the problem.
         """
@@ -195,6 +196,17 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
                                                                  "zero-copy": "maybe"}),
                                  r"invalid zero-copy=maybe")
         self._expect_probe_error(VirtualDevice("net_ivshmem20"), r"missing socket=")
+        # values out of range (rows of doc/bad-input.md)
+        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": "/tmp/" + "s" * 120}),
+                                 r"invalid socket=/tmp/s+: a UNIX socket path of 1\.\.107 bytes")
+        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock, "peer": 1024}),
+                                 r"invalid peer=1024: a peer ID 0\.\.1023 or 'all'")
+        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock,
+                                                                 "mac": "01:00:5e:00:00:01"}),
+                                 r"invalid mac=01:00:5e:00:00:01: a unicast address")
+        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock,
+                                                                 "mac": "00:00:00:00:00:00"}),
+                                 r"invalid mac=00:00:00:00:00:00: a unicast address")
 
     @func_test
     def test_missing_server_and_full_group(self) -> None:

@@ -38,6 +38,15 @@ BAD = [
     (["--numa-node", "99"], "--numa-node 99: no such NUMA node"),
     (["--numa-node", "x"], "--numa-node 'x'"),
     (["--log-level", "loud"], "--log-level 'loud'"),
+    (["--queue-limit", "0"], "--queue-limit '0': expected a number from 1 to 16777216"),
+    (["--id-quarantine", "3601"], "--id-quarantine '3601': expected seconds from 0 to 3600"),
+    (["--id-quarantine", "5s"], "--id-quarantine '5s': expected seconds from 0 to 3600"),
+    (["-S", "/tmp/" + "s" * 103], "-S/--socket '/tmp/" + "s" * 103 + "': path longer than "
+     "107 bytes"),
+    (["-p", ""], "-p/--pidfile: empty path"),
+    (["-o", "4Q"], "-o/--output-size '4Q'"),
+    (["-n", "x"], "-n/--max-peers 'x'"),
+    (["-l"], "option -l needs an argument"),
 ]
 
 
