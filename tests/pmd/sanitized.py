@@ -3,9 +3,8 @@
 """A stock dpdk-testpmd whose net_ivshmem2 plugin is built with ASan and UBSan,
 plus the resource counts the robustness runs compare before and after.
 
-The sanitizer build is build-sanitize/ (scripts/test-sanitizers.sh makes it;
-IVSHMEM2_SANITIZE_BUILD names another), or the build under test itself when
-that one is instrumented. testpmd is not, so the sanitizer runtimes are
+The sanitizer build is the build under test when that one is instrumented
+(scripts/test-sanitizers.sh), or the one IVSHMEM2_SANITIZE_BUILD names. testpmd is not, so the sanitizer runtimes are
 preloaded into it. Without any sanitizer build the victim runs the plain
 plugin and sanitizer_build() says so: callers decide whether that is enough.
 """
@@ -32,19 +31,25 @@ ASAN_EXIT, UBSAN_EXIT = 86, 87
 
 def _instrumented(pmd: Path) -> bool:
     try:
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         out = subprocess.run(["ldd", str(pmd)], capture_output=True, text=True,
-                             check=False).stdout
+                             check=False, env=env).stdout
     except OSError:
         return False
     return "libasan" in out
 
 
 def sanitizer_build() -> Optional[Path]:
-    """The plugin of an ASan+UBSan build, or None if there is none."""
+    """The plugin of an ASan+UBSan build, or None if there is none.
+
+    Only a build known to be current: the one under test, or the one
+    IVSHMEM2_SANITIZE_BUILD names (scripts/soak.sh and faults.sh build it
+    first); never a build-sanitize/ that may predate the sources.
+    """
     cands = []
     if os.environ.get("IVSHMEM2_SANITIZE_BUILD"):
         cands.append(Path(os.environ["IVSHMEM2_SANITIZE_BUILD"]))
-    cands += [ivshmem2_paths.BUILD, ivshmem2_paths.REPO / "build-sanitize"]
+    cands.append(ivshmem2_paths.BUILD)
     for build in cands:
         pmd = build / "drivers" / "net" / "ivshmem2" / "librte_net_ivshmem2.so"
         if pmd.exists() and _instrumented(pmd):
@@ -78,9 +83,9 @@ class Victim(TestPmdShell):
                  eal_args: Sequence[str] = (), require_sanitizer: bool = False):
         self.sanitized_pmd = sanitizer_build()
         if self.sanitized_pmd is None and require_sanitizer:
-            raise FileNotFoundError("no ASan+UBSan build of the PMD: run "
-                                    "scripts/test-sanitizers.sh once, or set "
-                                    "IVSHMEM2_SANITIZE_BUILD")
+            raise FileNotFoundError("no ASan+UBSan build of the PMD: set "
+                                    "IVSHMEM2_SANITIZE_BUILD to one (scripts/soak.sh "
+                                    "and scripts/faults.sh build it), or --allow-plain")
         pmd = self.sanitized_pmd
         extra = list(eal_args)
         if pmd is not None:

@@ -3,7 +3,7 @@
 """Fault injection under traffic, reduced (tests/pmd/faults_run.py;
 scripts/faults.sh runs 100 kills): a peer killed with SIGKILL KILLS times,
 the server killed and restarted once, a peer stopped for 5 s once. The
-survivor testpmd (ASan+UBSan build when there is one) must stay up, take
+survivor testpmd (ASan+UBSan build as in test_soak.py) must stay up, take
 its link down within 100 ms of a departure and 3.5 s of a silent death, see
 traffic again within 1 s of the peer's return, and hold the same fds,
 shared-memory mappings and mbufs afterwards. Assertions: faults_run.run()."""

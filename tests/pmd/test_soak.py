@@ -4,8 +4,9 @@
 
 A seeded adversary attacks the victim testpmd's port 0 for SOAK_S seconds
 while an honest pktcheck peer sends checked traffic through its port 1. The
-victim is the ASan+UBSan build when there is one (always under
-scripts/test-sanitizers.sh). Every assertion is in soak_run.check().
+victim's PMD is the ASan+UBSan build under scripts/test-sanitizers.sh (the
+second half of scripts/test.sh) or when IVSHMEM2_SANITIZE_BUILD names one,
+the plain build otherwise. Every assertion is in soak_run.check().
 """
 
 import os
