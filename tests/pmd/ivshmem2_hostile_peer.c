@@ -661,7 +661,7 @@ static void
 attack_mixed(struct soak *s, enum soak_attack kind)
 {
 	uint32_t nb_bad = kind == A_VALID ? 0 : rnd_range(s, 1, 8);
-	uint32_t nb_valid = rnd_range(s, 0, 24), slots = 0, i;
+	uint32_t nb_valid = rnd_range(s, 0, 24), i;
 	struct batch b;
 
 	budget(s, nb_bad);
@@ -670,12 +670,13 @@ attack_mixed(struct soak *s, enum soak_attack kind)
 	batch_begin(s, &b);
 	for (i = 0; i < nb_valid + nb_bad; i++) {
 		/* Bad frames at random places among the valid ones. */
+		uint32_t left = nb_valid + nb_bad - i;
 		bool bad = b.bad < nb_bad &&
-			   (b.valid == nb_valid || rnd(s) % (nb_valid + nb_bad - i) < nb_bad - b.bad);
+			   (b.valid == nb_valid || rnd(s) % left < nb_bad - b.bad);
 		uint32_t k, n;
 
 		if (!bad) {
-			slots += put_valid(s);
+			put_valid(s);
 			b.valid++;
 			continue;
 		}
@@ -720,7 +721,6 @@ attack_mixed(struct soak *s, enum soak_attack kind)
 	}
 	publish(s, &b);
 	confirm(s, &b);
-	(void)slots;
 }
 
 /* Valid frames, then a chain whose end is not published: one rejection. */

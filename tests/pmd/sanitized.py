@@ -4,9 +4,10 @@
 plus the resource counts the robustness runs compare before and after.
 
 The sanitizer build is the build under test when that one is instrumented
-(scripts/test-sanitizers.sh), or the one IVSHMEM2_SANITIZE_BUILD names. testpmd is not, so the sanitizer runtimes are
-preloaded into it. Without any sanitizer build the victim runs the plain
-plugin and sanitizer_build() says so: callers decide whether that is enough.
+(scripts/test-sanitizers.sh), or the one IVSHMEM2_SANITIZE_BUILD names.
+testpmd is not instrumented, so the sanitizer runtimes are preloaded into
+it. Without a sanitizer build the victim runs the plain plugin and says so
+(Victim.sanitized); callers decide whether that is enough.
 """
 
 from __future__ import annotations
