@@ -264,6 +264,12 @@ main(int argc, char **argv)
  *     4-5 s) each take the link down once, shorter ones (at most 2 s) never.
  *   - the bad frames of one session stay within the PMD's limit (64), but
  *     for "flood" rounds, which go over it on purpose.
+ *   - the PMD's io forwarding sends our frames back: every valid frame
+ *     carries its length and id and a payload that follows from the id, so
+ *     each echo must be byte for byte the slots its descriptors named
+ *     ("echo_ok"; "echo_corrupt" and "echo_bad_desc" must stay 0). Frames
+ *     shorter than the 16-byte header ("echo_short") and rewritten ones
+ *     ("echo_maybe") are not checked.
  * The last line is SOAK_JSON {...} with every counter.
  */
 
@@ -328,7 +334,8 @@ static const struct {
 	X(hb_short_stops) X(hb_long_stops) X(hb_feature_toggles) X(hb_jumps) \
 	X(header_corruptions) X(reinits) X(doorbells) X(doorbells_eagain) \
 	X(floods) X(floods_over_limit) X(flood_downs_seen) \
-	X(probes) X(recoveries) X(stuck)
+	X(probes) X(recoveries) X(stuck) \
+	X(echo_ok) X(echo_short) X(echo_maybe) X(echo_corrupt) X(echo_bad_desc)
 
 struct soak_stats {
 #define X(n) uint64_t n;
@@ -409,6 +416,102 @@ usleep_short(unsigned int us)
 	nanosleep(&ts, NULL);
 }
 
+#define FRAME_MAGIC_OK		0x43455048u	/* "HPEC": checked when it comes back */
+#define FRAME_MAGIC_MAYBE	0x4259414du	/* "MAYB": descriptors rewritten, not checked */
+#define FRAME_HDR		16u		/* magic, length, id */
+
+static uint64_t frame_ids;
+
+/* Byte @i (>= FRAME_HDR) of frame @id. */
+static inline uint8_t
+frame_byte(uint64_t id, uint32_t i)
+{
+	uint64_t x = (id + 1) * 0x9e3779b97f4a7c15ull;
+
+	return (uint8_t)(x >> ((i & 7) * 8)) ^ (uint8_t)(i >> 3);
+}
+
+/* Build frame bytes [0, len) into @buf. */
+static void
+frame_build(uint8_t *buf, uint32_t len, uint32_t magic)
+{
+	uint64_t id = frame_ids++;
+	uint32_t i;
+
+	if (len >= FRAME_HDR) {
+		memcpy(buf, &magic, 4);
+		memcpy(buf + 4, &len, 4);
+		memcpy(buf + 8, &id, 8);
+		for (i = FRAME_HDR; i < len; i++)
+			buf[i] = frame_byte(id, i);
+	} else {
+		memset(buf, 0x5a, len);
+	}
+}
+
+/* Put a whole frame of @len bytes (chained past a slot), unpublished. */
+static uint32_t
+put_frame(struct soak *s, uint32_t len, uint32_t magic)
+{
+	static uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
+	uint32_t off, n = 0;
+
+	frame_build(buf, len, magic);
+	for (off = 0; off < len; off += IVSHMEM2_NET_SLOT_SIZE, n++) {
+		uint32_t seg = len - off < IVSHMEM2_NET_SLOT_SIZE ? len - off :
+			       IVSHMEM2_NET_SLOT_SIZE;
+		union {
+			uint32_t raw;
+			struct ivshmem2_net_desc d;
+		} v;
+
+		memcpy(ivshmem2_ring_slot(s->tx.slots, s->tx.mask, s->tail), buf + off, seg);
+		v.d.len = (uint16_t)seg;
+		v.d.flags = off + seg < len ? IVSHMEM2_NET_DESC_MORE : 0;
+		__atomic_store_n((uint32_t *)&s->tx.desc[s->tail & s->tx.mask], v.raw,
+				 __ATOMIC_RELAXED);
+		s->tail++;
+	}
+	return n;
+}
+
+/* Check one frame the PMD sent back; @f from ivshmem2_ring_frame_scan(). */
+static void
+echo_check(struct soak *s, uint32_t idx, const struct ivshmem2_ring_frame *f)
+{
+	static uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
+	uint32_t k, off = 0, magic, len, i;
+	uint64_t id;
+
+	for (k = 0; k < f->nb_slots; k++) {
+		memcpy(buf + off, ivshmem2_ring_slot_ro(s->rx.slots, s->rx.mask, idx + k),
+		       f->seg_len[k]);
+		off += f->seg_len[k];
+	}
+	if (f->len < FRAME_HDR) {
+		s->st.echo_short++;
+		return;
+	}
+	memcpy(&magic, buf, 4);
+	memcpy(&len, buf + 4, 4);
+	memcpy(&id, buf + 8, 8);
+	if (magic == FRAME_MAGIC_MAYBE) {
+		s->st.echo_maybe++;
+		return;
+	}
+	if (magic != FRAME_MAGIC_OK || len != f->len) {
+		s->st.echo_corrupt++;
+		return;
+	}
+	for (i = FRAME_HDR; i < len; i++) {
+		if (buf[i] != frame_byte(id, i)) {
+			s->st.echo_corrupt++;
+			return;
+		}
+	}
+	s->st.echo_ok++;
+}
+
 /* What the PMD publishes towards us: its session and ack. */
 static void
 pmd_channel(struct soak *s, struct ivshmem2_ring_peer_channel *pc)
@@ -437,8 +540,18 @@ service(struct soak *s)
 		return;
 	t = __atomic_load_n(s->rx.peer_tail, __ATOMIC_ACQUIRE);
 	h = __atomic_load_n(s->rx.head, __ATOMIC_RELAXED);
-	if (t - h <= s->net.ring_size)
-		s->st.echo_frames += t - h;
+	if (t - h <= s->net.ring_size) {
+		while (h != t) {
+			struct ivshmem2_ring_frame f;
+
+			if (ivshmem2_ring_frame_scan(s->rx.desc, s->rx.mask, h, t - h, &f))
+				echo_check(s, h, &f);
+			else
+				s->st.echo_bad_desc++;
+			s->st.echo_frames++;
+			h += f.nb_slots;
+		}
+	}
 	/* A new pairing on the PMD's side starts anywhere: follow its tail. */
 	__atomic_store_n(s->rx.head, t, __ATOMIC_RELEASE);
 	__atomic_store_n(s->rx.wake, 0, __ATOMIC_RELAXED);
@@ -521,21 +634,17 @@ put(struct soak *s, uint16_t len, uint16_t flags)
 	s->tail++;
 }
 
-/* One valid frame: a single slot or a chain of up to the maximal frame. */
+/* One valid frame: a single slot (sometimes shorter than a header) or a chain. */
 static uint32_t
 put_valid(struct soak *s)
 {
-	uint32_t n, i, left;
+	uint32_t n;
 
-	if (rnd(s) % 8 != 0) {
-		put(s, (uint16_t)rnd_range(s, 1, IVSHMEM2_NET_SLOT_SIZE), 0);
-		return 1;
-	}
-	left = rnd_range(s, IVSHMEM2_NET_SLOT_SIZE + 1, IVSHMEM2_NET_MAX_FRAME);
-	n = (left + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
-	for (i = 0; i + 1 < n; i++, left -= IVSHMEM2_NET_SLOT_SIZE)
-		put(s, IVSHMEM2_NET_SLOT_SIZE, IVSHMEM2_NET_DESC_MORE);
-	put(s, (uint16_t)left, 0);
+	if (rnd(s) % 8 != 0)
+		return put_frame(s, rnd(s) % 32 == 0 ? rnd_range(s, 1, FRAME_HDR - 1) :
+				 rnd_range(s, FRAME_HDR, IVSHMEM2_NET_SLOT_SIZE), FRAME_MAGIC_OK);
+	n = put_frame(s, rnd_range(s, IVSHMEM2_NET_SLOT_SIZE + 1, IVSHMEM2_NET_MAX_FRAME),
+		      FRAME_MAGIC_OK);
 	s->st.chains_valid++;
 	return n;
 }
@@ -636,7 +745,7 @@ probe(struct soak *s)
 		if (room_for(s, 4)) {
 			batch_begin(s, &b);
 			for (; b.valid < 4; b.valid++)
-				put(s, (uint16_t)rnd_range(s, 60, 1514), 0);
+				put_frame(s, rnd_range(s, 60, 1514), FRAME_MAGIC_OK);
 			publish(s, &b);
 			if (confirm(s, &b))
 				return;
@@ -757,7 +866,7 @@ attack_rewrite(struct soak *s)
 		return;
 	batch_begin(s, &b);
 	for (k = 0; k < n; k++)
-		put(s, (uint16_t)rnd_range(s, 1, IVSHMEM2_NET_SLOT_SIZE), 0);
+		put_frame(s, rnd_range(s, FRAME_HDR, IVSHMEM2_NET_SLOT_SIZE), FRAME_MAGIC_MAYBE);
 	b.maybe = n;
 	publish(s, &b);
 	end = now_ms() + rnd_range(s, 1, 5);
@@ -1082,7 +1191,7 @@ attack_flood(struct soak *s)
 	/* A tick later the PMD no longer reads this session's ring. */
 	serve_for(s, 500);
 	batch_begin(s, &b);
-	put(s, 60, 0);
+	put_frame(s, 60, FRAME_MAGIC_OK);
 	b.valid = 1;
 	before = __atomic_load_n(s->tx.peer_head, __ATOMIC_ACQUIRE);
 	publish(s, &b);

@@ -20,6 +20,12 @@ Frames that wait while the adversary stalls the victim are late, never lost.
 Besides, the honest port's link must never go down (link_ups == 1) and none
 of its counters of bad peer behaviour may move.
 
+Reads: ASan cannot see inside the shared memory, so the adversary checks
+what the victim read: the victim's io forwarding sends each of its frames
+back, and every valid frame carries its length, an id and a payload that
+follows from the id; an echo that differs from the slots its descriptors
+named (a read beside or beyond them) counts as echo_corrupt, which must be 0.
+
 Run from the suite (tests/pmd/test_soak.py, short) or scripts/soak.sh (long):
     python3 tests/pmd/soak_run.py --seconds 600 --seed 1 --json out.json
 """
@@ -180,6 +186,12 @@ def check(r: Dict) -> List[str]:
                  f"{adv['floods_over_limit']}]")
     if adv["tail_attack_ms"] > 0 and hx["rx_bad_peer_index"] == 0:
         f.append("tail attacks, but rx_bad_peer_index is 0")
+    # What the victim read is what the descriptors named: its echoes match byte for byte.
+    if adv.get("echo_corrupt", 0) or adv.get("echo_bad_desc", 0):
+        f.append(f"frames the victim sent back to the adversary: {adv.get('echo_corrupt')} "
+                 f"differ from what was sent, {adv.get('echo_bad_desc')} with bad descriptors")
+    if adv["confirmed_valid"] > 100 and adv.get("echo_ok", 0) == 0:
+        f.append("no frame came back to the adversary intact")
     return f
 
 

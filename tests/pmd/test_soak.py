@@ -54,3 +54,6 @@ def test_soak_counts_catch_a_bad_bound():
     assert soak_run.check(r) == []
     r["victim_rx_packets"] = {0: 6}      # a frame delivered twice
     assert len(soak_run.check(r)) == 1
+    r["victim_rx_packets"] = {0: 5}
+    adv["echo_corrupt"] = 1              # the victim read bytes the descriptor did not name
+    assert len(soak_run.check(r)) == 1
