@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import mmap
+import shutil
 import signal
 import statistics
 import struct
@@ -210,6 +211,7 @@ class Faults:
             t_clear = table.wait_cleared(before, 10)
             t_down = self.wait_link_event(mark, False, 5)
             p.wait(10)
+            remove_runtime_dir(p)
             if t_down is None or t_clear is None:
                 self.failures.append(f"kill {i}: state entry cleared {t_clear is not None}, "
                                      f"link down {t_down is not None}")
@@ -305,6 +307,12 @@ class Faults:
         return {"count": count, "stop_s": stop_s, "each": res,
                 "peer_verified": r.data.get("rx", {}).get("data_frames"),
                 "peer_lost": r.data.get("rx", {}).get("lost"), "peer_ok": r.ok}
+
+
+def remove_runtime_dir(p: Pktcheck) -> None:
+    """EAL's runtime directory of a process killed with SIGKILL stays behind."""
+    prefix = p.command[p.command.index("--file-prefix") + 1]
+    shutil.rmtree(Path("/var/run/dpdk") / prefix, ignore_errors=True)
 
 
 def ms(a: Optional[float], b: Optional[float]) -> Optional[float]:
