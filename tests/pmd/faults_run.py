@@ -385,7 +385,7 @@ def run(node: SutNode, kills: int, server_restarts: int, sigstops: int,
     if res["final"]["pps"] < FINAL_RATE * base["pps"]:
         fl.append(f"final rate {res['final']['pps']:.0f} pps below {FINAL_RATE} x the "
                   f"baseline {base['pps']:.0f} pps")
-    for key in ("rx_mbuf_alloc_errors", "rx_nombuf"):
+    for key in ("rx_mbuf_allocation_errors", "rx_nombuf"):
         if xs.get(key):
             fl.append(f"survivor {key} = {xs[key]}")
     res["failures"] = fl

@@ -17,7 +17,7 @@ pktcheck's --window keeps fewer frames out than the victim's rings hold, so
 no ring on the honest path can overflow, and pktcheck must report zero lost,
 corrupt, duplicated or reordered frames, and the FIN count of frames sent.
 Frames that wait while the adversary stalls the victim are late, never lost.
-Besides, the honest port's link must never go down (link_ups == 1) and none
+Besides, the honest port's link must never go down (link_up_events == 1) and none
 of its counters of bad peer behaviour may move.
 
 Reads: ASan cannot see inside the shared memory, so the adversary checks
@@ -160,32 +160,32 @@ def check(r: Dict) -> List[str]:
     if not hx or not ok or not adv:
         return f
     # Isolation: nothing the adversary does shows on the honest port.
-    for key, want in (("link_ups", 1), ("rx_rejected_descriptors", 0),
-                      ("rx_bad_peer_index", 0), ("peer_heartbeat_timeouts", 0),
-                      ("peer_bad_descriptor_link_downs", 0)):
+    for key, want in (("link_up_events", 1), ("rx_bad_descriptor_errors", 0),
+                      ("rx_bad_index_errors", 0), ("link_heartbeat_timeout_events", 0),
+                      ("link_bad_peer_events", 0)):
         if ok.get(key) != want:
             f.append(f"honest port {key} = {ok.get(key)}, expected {want}")
     # Every bad frame the victim certainly scanned is counted, and no more than were sent.
-    rej = hx["rx_rejected_descriptors"]
+    rej = hx["rx_bad_descriptor_errors"]
     if not adv["confirmed_bad"] <= rej <= adv["published_bad"] + adv["maybe_bad"]:
-        f.append(f"rx_rejected_descriptors {rej} outside [confirmed_bad "
+        f.append(f"rx_bad_descriptor_errors {rej} outside [confirmed_bad "
                  f"{adv['confirmed_bad']}, published_bad + maybe_bad "
                  f"{adv['published_bad'] + adv['maybe_bad']}]")
-    rx = r["victim_rx_packets"][0] + hx.get("rx_mbuf_alloc_errors", 0)
+    rx = r["victim_rx_packets"][0] + hx.get("rx_mbuf_allocation_errors", 0)
     if not adv["confirmed_valid"] <= rx <= adv["published_valid"] + adv["maybe_bad"]:
         f.append(f"victim rx from the adversary {rx} outside [confirmed_valid "
                  f"{adv['confirmed_valid']}, published_valid + maybe_bad "
                  f"{adv['published_valid'] + adv['maybe_bad']}]")
-    if hx["peer_heartbeat_timeouts"] != adv["hb_long_stops"]:
-        f.append(f"peer_heartbeat_timeouts {hx['peer_heartbeat_timeouts']} != heartbeat "
+    if hx["link_heartbeat_timeout_events"] != adv["hb_long_stops"]:
+        f.append(f"link_heartbeat_timeout_events {hx['link_heartbeat_timeout_events']} != heartbeat "
                  f"stops over the timeout {adv['hb_long_stops']}")
-    downs = hx["peer_bad_descriptor_link_downs"]
+    downs = hx["link_bad_peer_events"]
     if not adv["flood_downs_seen"] <= downs <= adv["floods_over_limit"]:
-        f.append(f"peer_bad_descriptor_link_downs {downs} outside [floods seen "
+        f.append(f"link_bad_peer_events {downs} outside [floods seen "
                  f"{adv['flood_downs_seen']}, floods over the limit "
                  f"{adv['floods_over_limit']}]")
-    if adv["tail_attack_ms"] > 0 and hx["rx_bad_peer_index"] == 0:
-        f.append("tail attacks, but rx_bad_peer_index is 0")
+    if adv["tail_attack_ms"] > 0 and hx["rx_bad_index_errors"] == 0:
+        f.append("tail attacks, but rx_bad_index_errors is 0")
     # What the victim read is what the descriptors named: its echoes match byte for byte.
     if adv.get("echo_corrupt", 0) or adv.get("echo_bad_desc", 0):
         f.append(f"frames the victim sent back to the adversary: {adv.get('echo_corrupt')} "

@@ -38,19 +38,19 @@ def test_soak_counts_catch_a_bad_bound():
     adv = {"confirmed_bad": 10, "published_bad": 12, "maybe_bad": 0, "confirmed_valid": 5,
            "published_valid": 5, "hb_long_stops": 1, "flood_downs_seen": 0,
            "floods_over_limit": 0, "tail_attack_ms": 0}
-    port = {"rx_rejected_descriptors": 9, "rx_mbuf_alloc_errors": 0,
-            "peer_heartbeat_timeouts": 1, "peer_bad_descriptor_link_downs": 0,
-            "rx_bad_peer_index": 0}
-    honest_port = {"link_ups": 1, "rx_rejected_descriptors": 0, "rx_bad_peer_index": 0,
-                   "peer_heartbeat_timeouts": 0, "peer_bad_descriptor_link_downs": 0}
+    port = {"rx_bad_descriptor_errors": 9, "rx_mbuf_allocation_errors": 0,
+            "link_heartbeat_timeout_events": 1, "link_bad_peer_events": 0,
+            "rx_bad_index_errors": 0}
+    honest_port = {"link_up_events": 1, "rx_bad_descriptor_errors": 0, "rx_bad_index_errors": 0,
+                   "link_heartbeat_timeout_events": 0, "link_bad_peer_events": 0}
     r = {"victim_alive": True, "victim_exit": 0, "sanitizer_reports": [], "hostile_exit": 0,
          "adversary": adv, "victim_hostile_port": port, "victim_honest_port": honest_port,
          "victim_rx_packets": {0: 5},
          "honest": {"ok": True, "errors": [], "tx": {"frames": 3}, "elapsed_s": 1,
                     "rx": {"lost": 0, "data_frames": 3}, "min_frames_per_interval": 1}}
     assert soak_run.check(r) == [
-        "rx_rejected_descriptors 9 outside [confirmed_bad 10, published_bad + maybe_bad 12]"]
-    port["rx_rejected_descriptors"] = 10
+        "rx_bad_descriptor_errors 9 outside [confirmed_bad 10, published_bad + maybe_bad 12]"]
+    port["rx_bad_descriptor_errors"] = 10
     assert soak_run.check(r) == []
     r["victim_rx_packets"] = {0: 6}      # a frame delivered twice
     assert len(soak_run.check(r)) == 1
