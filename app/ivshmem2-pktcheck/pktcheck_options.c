@@ -38,6 +38,7 @@
 #define CMD_LINE_OPT_MTU		"mtu"
 #define CMD_LINE_OPT_ON_FULL		"on-full"
 #define CMD_LINE_OPT_ALLOW_LOSS		"allow-loss"
+#define CMD_LINE_OPT_WINDOW		"window"
 #define CMD_LINE_OPT_DST_MAC		"dst-mac"
 #define CMD_LINE_OPT_INJECT		"inject"
 #define CMD_LINE_OPT_HELP		"help"
@@ -68,6 +69,7 @@ enum {
 	CMD_LINE_OPT_MTU_NUM,
 	CMD_LINE_OPT_ON_FULL_NUM,
 	CMD_LINE_OPT_ALLOW_LOSS_NUM,
+	CMD_LINE_OPT_WINDOW_NUM,
 	CMD_LINE_OPT_DST_MAC_NUM,
 	CMD_LINE_OPT_INJECT_NUM,
 	CMD_LINE_OPT_HELP_NUM,
@@ -98,6 +100,7 @@ static const struct option long_options[] = {
 	{CMD_LINE_OPT_MTU, required_argument, NULL, CMD_LINE_OPT_MTU_NUM},
 	{CMD_LINE_OPT_ON_FULL, required_argument, NULL, CMD_LINE_OPT_ON_FULL_NUM},
 	{CMD_LINE_OPT_ALLOW_LOSS, no_argument, NULL, CMD_LINE_OPT_ALLOW_LOSS_NUM},
+	{CMD_LINE_OPT_WINDOW, required_argument, NULL, CMD_LINE_OPT_WINDOW_NUM},
 	{CMD_LINE_OPT_DST_MAC, required_argument, NULL, CMD_LINE_OPT_DST_MAC_NUM},
 	{CMD_LINE_OPT_INJECT, required_argument, NULL, CMD_LINE_OPT_INJECT_NUM},
 	{CMD_LINE_OPT_HELP, no_argument, NULL, CMD_LINE_OPT_HELP_NUM},
@@ -152,6 +155,10 @@ usage(const char *prog)
 	       "  --mtu N           port MTU (default: from the largest size)\n"
 	       "  --on-full retry|drop  frames the PMD refused: offer again or free (default retry)\n"
 	       "  --allow-loss      count losses but do not fail on them\n"
+	       "  --window N        mode both: at most N data frames sent and not yet back\n"
+	       "                    (default 0: no limit); keeps a forwarder's rings from\n"
+	       "                    overflowing, so any loss is the transport's (a lost\n"
+	       "                    frame stays in the window)\n"
 	       "  --dst-mac MAC     destination MAC (default ff:ff:ff:ff:ff:ff)\n"
 	       "  --inject KIND:N   self-test: corrupt|dup|skip|swap every N-th frame\n"
 	       "Exit status: 0 all verified, 1 a frame was corrupt, duplicated, reordered, lost\n"
@@ -422,6 +429,10 @@ pktcheck_options_parse(struct pktcheck_options *opt, int argc, char **argv)
 		case CMD_LINE_OPT_ALLOW_LOSS_NUM:
 			opt->allow_loss = true;
 			break;
+		case CMD_LINE_OPT_WINDOW_NUM:
+			ret = parse_u64(CMD_LINE_OPT_WINDOW, optarg, 1, UINT32_MAX, &v);
+			opt->window = (uint32_t)v;
+			break;
 		case CMD_LINE_OPT_DST_MAC_NUM:
 			if (rte_ether_unformat_addr(optarg, &opt->dst_mac) != 0) {
 				fprintf(stderr, "pktcheck: --dst-mac: '%s' is not a MAC address\n",
@@ -450,6 +461,10 @@ pktcheck_options_parse(struct pktcheck_options *opt, int argc, char **argv)
 		opt->frames = 0;
 	if (!expect_given)
 		opt->expect_streams = opt->nb_queues;
+	if (opt->window > 0 && opt->mode != PKTCHECK_MODE_BOTH) {
+		fprintf(stderr, "pktcheck: --window needs --mode both (frames must come back)\n");
+		return -1;
+	}
 	if (opt->mode == PKTCHECK_MODE_PING && opt->frames == 0) {
 		fprintf(stderr, "pktcheck: --mode ping needs --frames\n");
 		return -1;

@@ -56,6 +56,7 @@ struct pktcheck_options {
 	uint32_t mtu;			/**< 0 = from the largest size */
 	enum pktcheck_on_full on_full;
 	bool allow_loss;		/**< losses are counted but not an error */
+	uint32_t window;		/**< mode both: data frames in flight at most, 0 = off */
 	struct rte_ether_addr dst_mac;
 	uint64_t inject_every;		/**< test hook: fault every N-th frame, 0 = off */
 	int inject_kind;		/**< PKTCHECK_INJECT_* */

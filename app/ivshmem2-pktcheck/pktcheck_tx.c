@@ -95,6 +95,23 @@ push_data(struct pktcheck_ctx *ctx, struct pktcheck_txq *t, uint16_t room)
 	return true;
 }
 
+/*
+ * --window: data frames accepted by the PMD (every queue) and not yet
+ * verified back, plus those built and waiting; building stops at the window.
+ */
+static bool
+window_full(const struct pktcheck_ctx *ctx)
+{
+	uint64_t out = 0;
+	uint16_t q;
+
+	if (ctx->opt.window == 0)
+		return false;
+	for (q = 0; q < ctx->opt.nb_queues; q++)
+		out += ctx->txq[q].frames + ctx->txq[q].nb_pending;
+	return out >= ctx->rx.data_frames + ctx->opt.window;
+}
+
 static void
 fill_pending(struct pktcheck_ctx *ctx, struct pktcheck_txq *t, bool stop_data)
 {
@@ -108,7 +125,7 @@ fill_pending(struct pktcheck_ctx *ctx, struct pktcheck_txq *t, bool stop_data)
 				t->fin_pending = true;
 			return;
 		}
-		if (!push_data(ctx, t, burst - t->nb_pending))
+		if (window_full(ctx) || !push_data(ctx, t, burst - t->nb_pending))
 			return;
 	}
 }

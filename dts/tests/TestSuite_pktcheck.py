@@ -57,18 +57,35 @@ class TestPktcheck(TestSuite):
         self.verify(r.data["rx"]["ok"] == 20001, f"verified {r.data['rx']['ok']} of 20001")
 
     @func_test
+    def test_window_one_frame_out(self) -> None:
+        """--window 1: each frame goes out only once the previous one came back.
+
+        Steps:
+            Send 3000 frames of three sizes over net_ring loopback with --window 1.
+        Verify:
+            Exit status 0, all 3000 verified, the PMD never refused one (the
+            ring never held more than one frame).
+        """
+        r = self._loopback("--frames", "3000", "--sizes", "60,1518,9000", "--window", "1")
+        self.verify(r.ok, f"--window 1 failed: {r.errors}\n{r.summary()}")
+        self.verify(r.data["rx"]["data_frames"] == 3000 and r.data["tx"]["refused"] == 0,
+                    f"window 1: {r.data['tx']} {r.data['rx']}")
+
+    @func_test
     def test_bad_options_exit_2(self) -> None:
         """Bad options and a missing port are set-up errors, not verdicts.
 
         Steps:
-            Run pktcheck with --sizes 10, with --mode sideways, and with no
-            port at all.
+            Run pktcheck with --sizes 10, with --mode sideways, with no
+            port at all, and with --window outside mode both.
         Verify:
             Each exits with status 2 and a one-line message naming the problem.
         """
         cases = [([VirtualDevice("net_ring0")], ["--sizes", "10"], "is not a number in 60.."),
                  ([VirtualDevice("net_ring0")], ["--mode", "sideways"], "unknown value"),
-                 ([], ["--mode", "rx"], "does not exist")]
+                 ([], ["--mode", "rx"], "does not exist"),
+                 ([VirtualDevice("net_ring0")], ["--mode", "tx", "--window", "8"],
+                  "--window needs --mode both")]
         for vdevs, args, message in cases:
             r = Pktcheck(self.sut_node, vdevs, args, load_pmd=False, name="badopt").wait(60)
             self.verify(r.returncode == 2, f"{args}: exit status {r.returncode}, expected 2")

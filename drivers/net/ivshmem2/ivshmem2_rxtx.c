@@ -460,7 +460,7 @@ rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 
 static uint16_t
 rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf **pkts,
-	    uint16_t nb_pkts)
+	    uint16_t nb_pkts, uint32_t gen)
 {
 	struct ivshmem2_ring_frame f;
 	uint32_t tail, avail, n, rd;
@@ -470,6 +470,15 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	if (q->zero_copy)
 		rx_zc_reclaim(s);
 	tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
+	/*
+	 * A tail the peer published after it saw our ack of a new session of
+	 * its own belongs to the next pairing, which starts at the tail we
+	 * took before that ack: read under this (older) generation, its frames
+	 * would be delivered twice. The ack was stored after the generation
+	 * went down, so having acquired such a tail we see the change here.
+	 */
+	if (unlikely(__atomic_load_n(q->link_gen, __ATOMIC_RELAXED) != gen))
+		return 0;
 	avail = ivshmem2_ring_avail(tail, s->rd, q->ring_size);
 	if (avail == 0)
 		return 0;
@@ -591,10 +600,10 @@ ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(gen != q->gen) && !rxq_resync(q, gen))
 		return 0;
 	if (likely(q->nb_src == 1))
-		return rx_from_src(q, &q->src[0], pkts, nb_pkts);
+		return rx_from_src(q, &q->src[0], pkts, nb_pkts, gen);
 	nb_rx = 0;
 	for (i = 0, k = q->next_src; i < q->nb_src && nb_rx < nb_pkts; i++) {
-		nb_rx += rx_from_src(q, &q->src[k], pkts + nb_rx, nb_pkts - nb_rx);
+		nb_rx += rx_from_src(q, &q->src[k], pkts + nb_rx, nb_pkts - nb_rx, gen);
 		if (++k == q->nb_src)
 			k = 0;
 	}
