@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ivshmem2_server import valgrind_enabled
+from ivshmem2_server import server_binary, valgrind_enabled
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,6 +39,8 @@ CASES = [
                     "(scripts/setup.sh installs it)")
 @pytest.mark.skipif(valgrind_enabled(), reason="the whole suite runs under valgrind already")
 def test_server_cases_under_valgrind():
+    if "asan" in os.environ.get("LD_PRELOAD", "") or b"libasan" in server_binary().read_bytes():
+        pytest.skip("a sanitizer build (scripts/test-sanitizers.sh) cannot run under valgrind")
     env = dict(os.environ, IVSHMEM2_SERVER_VALGRIND="1")
     res = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
