@@ -213,13 +213,15 @@ script_parse(struct script *s, const uint8_t *data, size_t size)
 	}
 }
 
+/* A memfd of @size bytes, sealed against resizing as the server's memory is. */
 static int
-make_memfd(uint64_t size, bool read_only)
+make_memfd(uint64_t size, bool sealed, bool read_only)
 {
-	int fd = memfd_create("fuzz-shm", MFD_CLOEXEC), ro;
+	int fd = memfd_create("fuzz-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING), ro;
 	char path[64];
 
-	if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+	if (fd < 0 || ftruncate(fd, (off_t)size) != 0 ||
+	    (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)) {
 		perror("fuzz: memfd");
 		abort();
 	}
@@ -240,16 +242,16 @@ make_fd(uint8_t type, uint64_t shm_size)
 	case SCRIPT_FD_EVENTFD:
 		return eventfd(0, EFD_CLOEXEC);
 	case SCRIPT_FD_MEMFD:
-		return make_memfd(64 << 10, false);
+		return make_memfd(64 << 10, false, false);
 	case SCRIPT_FD_PIPE:
 		if (pipe2(p, O_CLOEXEC) != 0)
 			return -1;
 		close(p[1]);
 		return p[0];
 	case SCRIPT_FD_MEMFD_RO:
-		return make_memfd(64 << 10, true);
+		return make_memfd(64 << 10, true, true);
 	default:
-		return make_memfd(shm_size, false);
+		return make_memfd(shm_size, true, false);
 	}
 }
 

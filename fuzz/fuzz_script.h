@@ -25,8 +25,9 @@
  *   7 HOLD                                      keep the connection open
  *                                                (device fuzzer only)
  * fdspec: bits 0-1 fd count, then 2 bits per fd: its type.
- * fd types: 0 eventfd, 1 memfd of 64 KiB, 2 pipe (read end),
- *           3 read-only memfd of 64 KiB.
+ * fd types: 0 eventfd, 1 memfd of 64 KiB (not sealed), 2 pipe (read end),
+ *           3 read-only memfd of 64 KiB; the memory of INIT and SETUP is a
+ *           memfd sealed against resizing, as ivshmem2-server makes it.
  */
 
 #include <pthread.h>

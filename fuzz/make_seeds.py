@@ -8,8 +8,10 @@ harnesses decode (fuzz/README.md). Regression inputs (found crashes) live
 beside the seeds as regress-* files and are not touched here.
 
     fuzz/make_seeds.py            (re)write every seed-* file
+    fuzz/make_seeds.py --out DIR  write them under DIR/<target>/ instead
 """
 
+import argparse
 import struct
 import sys
 from pathlib import Path
@@ -255,8 +257,8 @@ DEVICE = {
 }
 
 
-def write(target, seeds):
-    d = CORPUS / target
+def write(root, target, seeds):
+    d = root / target
     d.mkdir(parents=True, exist_ok=True)
     for old in d.glob("seed-*"):
         old.unlink()
@@ -265,6 +267,9 @@ def write(target, seeds):
 
 
 def main():
+    ap = argparse.ArgumentParser(description="Write the seed corpora of fuzz/corpus/.")
+    ap.add_argument("--out", type=Path, default=CORPUS, help="instead of fuzz/corpus")
+    root = ap.parse_args().out
     server = {
         # prefix: peers (2 + n % 4), vectors ([1, 2, 3, 8, 64]), queue limit
         # ([default, 1, 2, 4, 16]), protocol ([0, 0x4932, 0x8001]); then (op, arg)
@@ -281,11 +286,11 @@ def main():
                                              2, 3, 8, 0),
         "virtio-roles": u8(0, 0, 0, 2) + u8(1, 0, 1, 0, 5, 0, 1, 0, 8, 0),
     }
-    write("ring", RING)
-    write("rx", RX)
-    write("vdev", VDEV)
-    write("server", server)
-    write("device", DEVICE)
+    write(root, "ring", RING)
+    write(root, "rx", RX)
+    write(root, "vdev", VDEV)
+    write(root, "server", server)
+    write(root, "device", DEVICE)
     return 0
 
 
