@@ -57,7 +57,7 @@ struct held {
 /* What the queue must look like, kept apart from the queue. */
 struct model {
 	uint32_t gen;			/* generation the model's rings belong to */
-	uint32_t pairing;
+	uint32_t pairing[IVSHMEM2_NET_MAX_QUEUES];	/* the rd and head of each source */
 	uint16_t nb_src;
 	uint16_t next_src;
 	uint32_t rd[IVSHMEM2_NET_MAX_QUEUES];
@@ -71,6 +71,8 @@ struct model {
 static struct ivshmem2_rxq rxq __rte_cache_aligned;
 static uint32_t link_gen;
 static uint64_t nombuf;
+static uint32_t pairing;	/* the port's (ivshmem2_link.h) */
+static uint32_t rx_start[IVSHMEM2_NET_MAX_QUEUES];
 static struct model mdl;
 static struct rte_mbuf *hog[POOL_SIZE];
 static unsigned int nb_hog;
@@ -145,25 +147,37 @@ queue_setup(struct fuzz_variant *v, bool zc, struct rte_mempool *mp)
 }
 
 /*
- * The control path's part (ivshmem2_link.c: accept_peer_session and
- * prepare_rings): the rings of the next generation and where they start.
+ * The control path's part (ivshmem2_link.c). A new peer session
+ * (accept_peer_session): each ring of the peer starts at its tail then (the
+ * input moves it a little, as a broken peer would), and our head says so
+ * before the ack does. Every link-up (prepare_rings): the rings polled in
+ * the next generation and where they started in the current pairing.
  */
 static void
-prepare_rings(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint16_t nb_src,
-	      const uint32_t *start, bool new_pairing)
+accept_session(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote)
+{
+	struct ivshmem2_ring_rx r;
+	uint32_t k;
+
+	for (k = 0; k < v->l.queues; k++) {
+		ivshmem2_ring_rx_attach(&r, v->own, v->peer, &v->l, me, remote, k);
+		rx_start[k] = *r.peer_tail + (uint32_t)(int8_t)fuzz_u8(in);
+		__atomic_store_n(r.head, rx_start[k], __ATOMIC_RELEASE);
+	}
+	pairing++;
+}
+
+static void
+prepare_rings(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint16_t nb_src)
 {
 	uint16_t k;
 
 	for (k = 0; k < nb_src; k++) {
 		ivshmem2_ring_rx_attach(&rxq.next_ring[k], v->own, v->peer, &v->l, me, remote, k);
-		rxq.next_start[k] = start[k];
-		/* A new session: our head says where we start before the ack does. */
-		if (new_pairing)
-			__atomic_store_n(rxq.next_ring[k].head, start[k], __ATOMIC_RELEASE);
+		rxq.next_start[k] = rx_start[k];
 	}
 	rxq.next_nb_src = nb_src;
-	if (new_pairing)
-		rxq.next_pairing++;
+	rxq.next_pairing = pairing;
 }
 
 static bool
@@ -216,17 +230,20 @@ static void
 model_resync(void)
 {
 	uint16_t k;
-	bool restart = rxq.next_pairing != mdl.pairing;
 
 	for (k = 0; k < rxq.next_nb_src; k++) {
 		const struct ivshmem2_ring_rx *r = &rxq.next_ring[k];
+		/* A new pairing, or a source not polled since it began, restarts. */
+		bool restart = rxq.next_pairing != mdl.pairing[k];
 		uint32_t tail = __atomic_load_n(r->peer_tail, __ATOMIC_RELAXED), h;
 		bool same = mdl.tail_ptr[k] == r->peer_tail;
 
 		mdl.tail_ptr[k] = r->peer_tail;
+		mdl.pairing[k] = rxq.next_pairing;
 		if (restart) {
 			h = rxq.next_start[k];
-		} else if (same && ivshmem2_ring_avail(tail, mdl.head[k], rxq.ring_size) != UINT32_MAX &&
+		} else if (same &&
+			   ivshmem2_ring_avail(tail, mdl.head[k], rxq.ring_size) != UINT32_MAX &&
 			   ivshmem2_ring_avail(tail, mdl.rd[k], rxq.ring_size) != UINT32_MAX) {
 			continue;
 		} else {
@@ -238,7 +255,6 @@ model_resync(void)
 		mdl.head[k] = h;
 	}
 	mdl.nb_src = rxq.next_nb_src;
-	mdl.pairing = rxq.next_pairing;
 	mdl.next_src = 0;
 	mdl.gen = link_gen;
 }
@@ -411,7 +427,8 @@ burst(uint16_t nb_pkts)
 			if (len == 0) {
 				bad++;
 			} else if (!failed || (taken < got && frame_is(k, pkts[taken], idx, len))) {
-				FUZZ_CHECK(taken < got, "source %u: frame at %u not returned", k, idx);
+				FUZZ_CHECK(taken < got, "source %u: frame at %u not returned", k,
+					   idx);
 				take_frame(k, pkts[taken++], idx, len, seg_len, n);
 				frames++;
 			}
@@ -421,8 +438,8 @@ burst(uint16_t nb_pkts)
 		mdl.rejected += bad;
 		/* Budget left and frames waiting: the burst must not stop early. */
 		if (!failed && a > 0)
-			FUZZ_CHECK(frames == budget, "source %u: %u frames returned, %u slots left, "
-				   "budget %u", k, frames, a, budget);
+			FUZZ_CHECK(frames == budget, "source %u: %u frames returned, %u slots "
+				   "left, budget %u", k, frames, a, budget);
 		mdl.rd[k] = rd1;
 		model_reclaim(k);
 		FUZZ_CHECK(rd1 - mdl.head[k] <= rxq.ring_size, "source %u: rd %u, head %u", k, rd1,
@@ -538,7 +555,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
-	uint32_t start[IVSHMEM2_NET_MAX_QUEUES], me, remote, base, steps = 0;
+	uint32_t me, remote, base, steps = 0;
 	unsigned int pool0_big, pool0_small, i;
 	struct fuzz_variant *v;
 	uint16_t nb_src, k;
@@ -552,14 +569,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	remote = fuzz_u8(&in) % v->peers;
 	if (remote == me)
 		remote = (me + 1) % v->peers;
-	nb_src = 1 + fuzz_u8(&in) % v->l.queues;
+	nb_src = fuzz_u8(&in) % (v->l.queues + 1);	/* 0: no tx queue */
 	base = fuzz_u32(&in);
 	queue_setup(v, flags & 1, flags & 2 ? pool_small : pool_big);
 	for (k = 0; k < v->l.queues; k++)
 		fuzz_set_peer_tail(v, me, remote, k, base);
-	for (k = 0; k < nb_src; k++)
-		start[k] = base + (uint32_t)(int8_t)fuzz_u8(&in);
-	prepare_rings(v, me, remote, nb_src, start, true);
+	pairing = 0;
+	accept_session(v, &in, me, remote);
+	prepare_rings(v, me, remote, nb_src);
 	link_gen = 1;
 
 	while (fuzz_more(&in) && steps++ < MAX_STEPS) {
@@ -584,7 +601,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			while (n-- > 0) {
 				uint32_t d = fuzz_u32(&in);
 
-				fuzz_patch(v, off + (uint64_t)(x++ & (v->l.ring_size - 1)) * 4, &d, 4);
+				fuzz_patch(v, off + (uint64_t)(x++ & (v->l.ring_size - 1)) * 4,
+					   &d, 4);
 			}
 			break;
 		case 3:		/* a well-behaved producer */
@@ -600,7 +618,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			held_free_all();
 			break;
-		case 7:		/* the peer's session changes: link down, new rings, up */
+		case 7:		/* link down and up: a new peer session, or the same */
 			/*
 			 * Frames held over a re-pairing stay outside the model: the
 			 * producer of a new session does not know about them.
@@ -611,11 +629,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				link_gen = ivshmem2_gen_next(link_gen);
 			burst(32);	/* link down: nothing */
 			x = fuzz_u8(&in);
-			nb_src = 1 + fuzz_u8(&in) % v->l.queues;
-			for (i = 0; i < nb_src; i++)
-				start[i] = fuzz_peer_tail(v, me, remote, i) +
-					   (uint32_t)(int8_t)fuzz_u8(&in);
-			prepare_rings(v, me, remote, nb_src, start, x & 1);
+			/* 0: the peer has no tx queue */
+			nb_src = fuzz_u8(&in) % (v->l.queues + 1);
+			if (x & 1)
+				accept_session(v, &in, me, remote);
+			prepare_rings(v, me, remote, nb_src);
 			link_gen = ivshmem2_gen_next(link_gen);
 			break;
 		case 8:		/* raw bytes in a queue's control and descriptor area */
@@ -658,8 +676,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	held_free_all();
 	if (rxq.zero_copy)
 		for (i = 0; i < IVSHMEM2_NET_MAX_QUEUES * rxq.ring_size; i++)
-			FUZZ_CHECK(rxq.busy_mem[i] == 0, "slot %u of source %u busy with no mbuf held",
-				   i % rxq.ring_size, i / rxq.ring_size);
+			FUZZ_CHECK(rxq.busy_mem[i] == 0, "slot %u of source %u busy with no mbuf "
+				   "held", i % rxq.ring_size, i / rxq.ring_size);
 	FUZZ_CHECK(rte_mempool_avail_count(pool_big) == pool0_big &&
 		   rte_mempool_avail_count(pool_small) == pool0_small,
 		   "mbufs leaked: %u/%u and %u/%u in the pools", rte_mempool_avail_count(pool_big),

@@ -92,10 +92,14 @@ RING = {
 # ---- fuzz_rx: prefix, then steps -------------------------------------------
 
 
+RX_QUEUES = [1, 1, 1, 2, 4]    # rings per channel of each layout variant
+
+
 def rx_prefix(zc=False, small=False, variant=0, me=0, remote=1, nb_src=1, base=0, starts=None):
+    """starts: where each ring of the peer starts (delta to its tail), all rings."""
     flags = (1 if zc else 0) | (2 if small else 0) | variant << 2
-    starts = starts if starts is not None else [0] * nb_src
-    return u8(flags, me, remote, nb_src - 1) + u32(base) + u8(*starts)
+    starts = starts if starts is not None else [0] * RX_QUEUES[variant]
+    return u8(flags, me, remote, nb_src) + u32(base) + u8(*starts)
 
 
 def rx_produce(k, lens, hostile=False, salt=0x11):
@@ -122,8 +126,9 @@ def rx_tail_delta(k, d):
     return u8(1, k, d)
 
 
-def rx_link(new_pairing, starts, k=0):
-    return u8(7, k, 1 if new_pairing else 0, len(starts) - 1) + u8(*starts)
+def rx_link(nb_src, starts=None, k=0):
+    """Link down and up; with starts (one per ring), after a new peer session."""
+    return u8(7, k, 0 if starts is None else 1, nb_src) + u8(*(starts or []))
 
 
 RX = {
@@ -149,9 +154,14 @@ RX = {
     + rx_produce(0, [9000, 60]) + rx_burst(64),
     "start-outside": rx_prefix(base=1000, starts=[0x80]) + rx_produce(0, [60]) + rx_burst(8),
     "link-same-pairing": rx_prefix() + rx_produce(0, [60, 60]) + rx_burst(1)
-    + rx_link(False, [0]) + rx_burst(8),
+    + rx_link(1) + rx_burst(8),
     "link-new-pairing": rx_prefix(zc=True) + rx_produce(0, [60, 60]) + rx_burst(1)
-    + rx_link(True, [0xFE]) + rx_produce(0, [70]) + rx_burst(8),
+    + rx_link(1, [0xFE]) + rx_produce(0, [70]) + rx_burst(8),
+    # ring 1 is polled again later in a pairing that began without it: it
+    # starts where that pairing began, not where an older pairing left it
+    "source-added-in-pairing": rx_prefix(variant=3, nb_src=2) + rx_produce(1, [60] * 2)
+    + rx_burst(8) + rx_produce(1, [60]) + rx_link(1, [0, 0]) + rx_burst(8) + rx_link(2)
+    + rx_burst(8),
     "two-sources": rx_prefix(variant=3, nb_src=2) + rx_produce(0, [60] * 5)
     + rx_produce(1, [1514] * 5) + rx_burst(3) + rx_burst(3) + rx_burst(64),
     "four-sources-zc": rx_prefix(zc=True, variant=4, nb_src=4) + rx_produce(0, [60] * 3)
@@ -163,6 +173,8 @@ RX = {
     + rx_burst(64) + u8(10, 0) + rx_burst(64),
     "wake": rx_prefix() + u8(11, 0, 1) + rx_produce(0, [60]) + u8(11, 0, 1) + rx_burst(8)
     + u8(11, 0, 0),
+    "no-sources": rx_prefix(nb_src=0) + rx_produce(0, [60]) + rx_burst(8) + u8(11, 0, 1)
+    + rx_link(1, [0]) + rx_burst(8),
     "raw-ctrl": rx_prefix() + u8(8, 0) + u16(0) + u8(4) + u32(3) + rx_burst(8),
 }
 

@@ -70,6 +70,7 @@ struct ivshmem2_rxq_src {
 	struct ivshmem2_ring_rx ring;
 	uint32_t rd;			/**< next entry to read */
 	uint32_t head;			/**< entries returned (== rd unless zero-copy) */
+	uint32_t pairing;		/**< the port's pairing rd and head belong to */
 	uint8_t *busy;			/**< zero-copy: [ring_size] slot held by an mbuf */
 	struct rte_mbuf_ext_shared_info *shinfo;	/**< zero-copy: [ring_size] */
 	struct ivshmem2_rxq *rxq;
@@ -96,7 +97,6 @@ struct ivshmem2_rxq {
 	/** Where each ring starts when the pairing is new (see ivshmem2_port.rx_start). */
 	uint32_t next_start[IVSHMEM2_NET_MAX_QUEUES];
 	uint32_t next_pairing;		/**< the port's pairing the next_* rings belong to */
-	uint32_t pairing;		/**< pairing of the rings in use */
 	uint16_t next_nb_src;
 	/* Stats. */
 	uint64_t pkts;
