@@ -93,7 +93,8 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 
 	ivshmem2_ring_rx_attach(&r, v->own, v->peer, l, me, remote, queue);
 	FUZZ_CHECK(fuzz_inside(r.peer_tail, 4, v->peer, l->section_size), "peer tail");
-	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * 4, v->peer, l->section_size), "descs");
+	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * 4, v->peer, l->section_size),
+		   "descs");
 	FUZZ_CHECK(fuzz_inside(r.slots, (uint64_t)l->ring_size * l->slot_stride, v->peer,
 			  l->section_size), "slots");
 	FUZZ_CHECK(fuzz_inside(r.head, 4, v->own, l->section_size) &&
@@ -132,8 +133,9 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 				const uint8_t *s = ivshmem2_ring_slot_ro(r.slots, r.mask, idx + i);
 				uint32_t k;
 
-				FUZZ_CHECK(f.seg_len[i] >= 1 && f.seg_len[i] <= IVSHMEM2_NET_SLOT_SIZE,
-					   "seg_len %u", f.seg_len[i]);
+				FUZZ_CHECK(f.seg_len[i] >= 1 &&
+					   f.seg_len[i] <= IVSHMEM2_NET_SLOT_SIZE, "seg_len %u",
+					   f.seg_len[i]);
 				FUZZ_CHECK(fuzz_inside(s, f.seg_len[i], v->peer, l->section_size),
 					   "slot of index %u", idx + i);
 				FUZZ_CHECK(ivshmem2_ring_slot_index(r.slots, l->ring_size, s) ==
@@ -268,7 +270,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			while (n-- > 0) {
 				uint32_t d = fuzz_u32(&in);
 
-				fuzz_patch(v, off + (uint64_t)(k++ & (v->l.ring_size - 1)) * 4, &d, 4);
+				fuzz_patch(v, off + (uint64_t)(k++ & (v->l.ring_size - 1)) * 4,
+					   &d, 4);
 			}
 			break;
 		case 5:		/* raw bytes anywhere */

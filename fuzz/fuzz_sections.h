@@ -8,8 +8,9 @@
 /*
  * A pair of output sections (the remote peer's, whose bytes the fuzzer
  * writes, and our own) for a few layouts, each in a guarded mapping: the
- * section ends right before a PROT_NONE page, and so does its last slot. Writes to the peer's section
- * are recorded so that only they are undone between inputs.
+ * section ends right before a PROT_NONE page, and so does its last slot.
+ * Writes to the peer's section are recorded so that only they are undone
+ * between inputs.
  */
 
 #include "fuzz_common.h"

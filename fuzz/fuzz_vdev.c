@@ -99,8 +99,8 @@ check_table(const struct ivshmem2_socket *s)
 				continue;
 			FUZZ_CHECK(is_eventfd(fd), "peer %u vector %u: fd %d is not an eventfd", p,
 				   v, fd);
-			FUZZ_CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK, "peer %u vector %u: fd %d blocks",
-				   p, v, fd);
+			FUZZ_CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK,
+				   "peer %u vector %u: fd %d blocks", p, v, fd);
 			FUZZ_CHECK(fd != s->dummy_efd && fd != s->fd, "peer %u vector %u: fd %d "
 				   "is the socket's or the dummy's", p, v, fd);
 			for (q = p; q < t->nb_peers; q++)
@@ -139,7 +139,8 @@ static int
 layout(struct ivshmem2_hw *hw, const struct ivshmem2_socket_init *in)
 {
 	if (ivshmem2_layout_compute(&hw->shm, in->shm_size, in->msg.max_peers,
-				    in->msg.output_section_size, in->page_size) != IVSHMEM2_LAYOUT_OK ||
+				    in->msg.output_section_size,
+				    in->page_size) != IVSHMEM2_LAYOUT_OK ||
 	    ivshmem2_net_layout_compute(&hw->net, in->msg.output_section_size,
 					in->msg.max_peers) != IVSHMEM2_NET_LAYOUT_OK)
 		return -EINVAL;
