@@ -83,7 +83,6 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	uint32_t start[IVSHMEM2_NET_MAX_QUEUES];
 	uint32_t pairing;
 	uint16_t i, nb_src;
-	bool restart;
 
 	if (!ivshmem2_gen_up(gen) || !map_current(q->map_gen, q->port_id))
 		return false;
@@ -93,17 +92,21 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	pairing = q->next_pairing;
 	if (!gen_still(q->link_gen, gen))
 		return false;	/* a link reset is under way: retry next burst */
-	/* A new pairing, even one this queue skipped over, starts where the
-	 * control path said when it accepted the peer's session.
-	 */
-	restart = pairing != q->pairing;
 	q->nb_src = nb_src;
 	for (i = 0; i < nb_src; i++) {
 		struct ivshmem2_rxq_src *s = &q->src[i];
 		bool same_ring = s->ring.peer_tail == ring[i].peer_tail;
+		/*
+		 * A new pairing, even one this queue skipped over, starts where
+		 * the control path said when it accepted the peer's session; so
+		 * does a ring first polled later in the pairing (its rd and head
+		 * are from an older one).
+		 */
+		bool restart = pairing != s->pairing;
 		uint32_t tail, head;
 
 		s->ring = ring[i];
+		s->pairing = pairing;
 		tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
 		if (restart) {
 			/*
@@ -132,7 +135,6 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 		s->head = s->busy != NULL ? head - q->ring_size : head;
 		__atomic_store_n(s->ring.head, s->head, __ATOMIC_RELEASE);
 	}
-	q->pairing = pairing;
 	q->next_src = 0;
 	q->gen = gen;
 	return true;

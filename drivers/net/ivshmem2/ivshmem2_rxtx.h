@@ -102,6 +102,7 @@ struct ivshmem2_rxq_src {
 	struct ivshmem2_ring_rx ring;
 	uint32_t rd;			/**< next entry to read */
 	uint32_t head;			/**< entries returned (== rd unless zero-copy) */
+	uint32_t pairing;		/**< the port's pairing rd and head belong to */
 	uint8_t *busy;			/**< zero-copy: [ring_size] slot held by an mbuf */
 	struct ivshmem2_zc_slot *zc_slot;	/**< zero-copy: [ring_size] */
 };
@@ -128,7 +129,6 @@ struct ivshmem2_rxq {
 	uint32_t next_start[IVSHMEM2_NET_MAX_QUEUES];
 	uint32_t next_pairing;		/**< the port's pairing the next_* rings belong to */
 	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
-	uint32_t pairing;		/**< pairing of the rings in use */
 	uint16_t next_nb_src;
 	/* Stats. */
 	uint64_t pkts;
