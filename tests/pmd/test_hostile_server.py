@@ -110,6 +110,21 @@ def test_unsealed_memfd_is_refused(sut_node, scripted):
     assert "No probed ethernet devices" in out or r.returncode != 0, out[-2000:]
 
 
+def test_unsealable_memory_is_taken_with_a_warning(sut_node, scripted):
+    """POSIX shm (the server's -M) cannot be sealed: joined, with a warning."""
+    name = f"/dev/shm/iv2-test-{os.getpid()}"
+    fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.unlink(name)
+    os.ftruncate(fd, SHM_SIZE)
+    try:
+        srv = scripted(lambda srv, conn: (_setup(srv, shm_fd=fd), time.sleep(30)))
+        r, out = _probe_output(sut_node, srv)
+    finally:
+        os.close(fd)
+    assert "cannot be sealed" in out, out[-2000:]
+    assert "No probed ethernet devices" not in out and r.returncode == 0, out[-2000:]
+
+
 def test_join_has_a_deadline(sut_node, scripted):
     """A server that talks forever but never sends our eventfds fails the probe in time."""
     stop = threading.Event()

@@ -319,11 +319,26 @@ ivshmem2_socket_join(struct ivshmem2_socket *s)
 	return 0;
 }
 
+/* A memfd (which can be sealed) rather than POSIX shm or a file on hugetlbfs. */
+static bool
+fd_is_memfd(int fd)
+{
+	char path[32], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strncmp(target, "/memfd:", strlen("/memfd:")) == 0;
+}
+
 /*
  * Every peer holds the group's memory read-write: unless its size is sealed,
- * any of them can shrink it and every other peer dies of SIGBUS. A memfd
- * without the seals is refused; memory that cannot be sealed (POSIX shm, a
- * file on hugetlbfs) is taken with a warning.
+ * any of them can shrink it and every other peer dies of SIGBUS. An
+ * unsealed memfd is refused (the QEMU device does the same); memory that
+ * cannot be sealed (POSIX shm, a file on hugetlbfs) is taken with a warning.
  */
 static bool
 memory_sealed(struct ivshmem2_socket *s, int fd)
@@ -331,17 +346,16 @@ memory_sealed(struct ivshmem2_socket *s, int fd)
 	const int need = F_SEAL_SHRINK | F_SEAL_GROW;
 	int seals = fcntl(fd, F_GET_SEALS);
 
-	if (seals < 0) {
-		IVSHMEM2_LOG(WARNING, "%s: the group's memory cannot be sealed (%s): any peer "
-			     "could shrink it under us; prefer the server's default memfd or "
-			     "a hugetlbfs memfd", s->name, strerror(errno));
+	if (seals >= 0 && (seals & need) == need)
 		return true;
-	}
-	if ((seals & need) != need) {
+	if (fd_is_memfd(fd)) {
 		IVSHMEM2_LOG(ERR, "%s: the group's memfd is not sealed against resizing "
 			     "(seals 0x%x, need 0x%x)", s->name, (unsigned int)seals, need);
 		return false;
 	}
+	IVSHMEM2_LOG(WARNING, "%s: the group's memory cannot be sealed: any peer could shrink "
+		     "it under us; prefer the server's default memfd or its hugetlbfs memfd",
+		     s->name);
 	return true;
 }
 
