@@ -110,8 +110,7 @@ recv_msg(int sock, uint8_t *buf, int *fd)
 	if (len > sizeof(hdr)) {
 		n = recv(sock, buf + sizeof(hdr), len - sizeof(hdr), MSG_WAITALL);
 		if (n != (ssize_t)(len - sizeof(hdr))) {
-			if (*fd >= 0)
-				close(*fd);
+			close_fds(fds, nb_fds, -1);
 			*fd = -1;
 			return n == 0 ? 0 : -EPROTO;
 		}
