@@ -32,20 +32,11 @@ SUITE=${IVSHMEM2_DEBIAN13_SUITE:-trixie}
 ROOT=$CACHE/debian-$SUITE-root
 MAX_AGE=${IVSHMEM2_ROOT_MAX_AGE:-14}
 
-# What the PMD, server, apps, QEMU device and their suites need (the Debian
-# 13 side of scripts/setup.sh's list, without guests and benchmarks).
-PACKAGES=(
-	# build
-	gcc make pkgconf meson ninja-build ccache python3 dpkg-dev xz-utils
-	ca-certificates
-	# DPDK 24.11 and the PMD's dependencies
-	dpdk dpdk-dev libdpdk-dev libnuma-dev
-	# QEMU 10.0 from Debian's source package (minimal set)
-	libglib2.0-dev libpixman-1-dev libcap-ng-dev zlib1g-dev libfdt-dev
-	libattr1-dev python3-venv seabios qemu-system-data
-	# tests
-	python3-pytest python3-yaml procps iproute2 util-linux file strace
-)
+# The packages are scripts/setup.sh's list for Debian 13, so that setup.sh,
+# which scripts/build.sh runs inside the root too, finds nothing missing.
+packages() {
+	"$REPO/scripts/setup.sh" --list 13
+}
 
 die() { echo "debian13-root: $*" >&2; exit 1; }
 note() { echo "debian13-root: $*" >&2; }
@@ -145,12 +136,12 @@ refresh_root() {
 
 install_packages() {
 	local want have t0 need p
-	want=$(printf '%s\n' "${PACKAGES[@]}" | sort)
+	want=$(packages | sort)
 	have=$(cat "$ROOT/.ivshmem2-packages" 2>/dev/null || true)
 	[ "$want" = "$have" ] && return
 	t0=$(date +%s)
 	need=()
-	for p in "${PACKAGES[@]}"; do
+	for p in $want; do
 		in_root_plain dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q '^install ok installed$' || need+=("$p")
 	done
