@@ -48,7 +48,8 @@ release_of_machine() {
 # What differs between the releases.
 release_packages() {
 	case $1 in
-	12) ;;
+	# the Debian 13 root of scripts/debian13-root.sh (scripts/test.sh)
+	12) echo debootstrap ;;
 	# QEMU 10.0's configure builds a Python venv
 	13) echo python3-venv ;;
 	*) echo "setup: no package list for Debian '$1' (12 or 13)" >&2; exit 1 ;;
