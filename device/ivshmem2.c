@@ -506,7 +506,7 @@ static void ivshmem2_remove_peer(IVShmem2State *s, uint32_t id)
 
 static bool ivshmem2_use_ioeventfd(IVShmem2State *s)
 {
-    return s->ioeventfd && kvm_eventfds_enabled();
+    return s->ioeventfd && kvm_enabled();
 }
 
 static bool ivshmem2_fd_is_eventfd(int fd)
