@@ -35,7 +35,7 @@
 #include "io/channel-socket.h"
 #include "migration/blocker.h"
 #include "qom/object.h"
-#include "sysemu/kvm.h"
+#include "ivshmem2-compat.h"    /* system/kvm.h; QEMU 7.2 compatibility */
 
 #include "ivshmem2/regs.h"
 #include "ivshmem2/shmem.h"
@@ -506,7 +506,7 @@ static void ivshmem2_remove_peer(IVShmem2State *s, uint32_t id)
 
 static bool ivshmem2_use_ioeventfd(IVShmem2State *s)
 {
-    return s->ioeventfd && kvm_eventfds_enabled();
+    return s->ioeventfd && kvm_enabled();
 }
 
 static bool ivshmem2_fd_is_eventfd(int fd)
@@ -1313,11 +1313,7 @@ static void ivshmem2_teardown(IVShmem2State *s)
         close(s->msg_fd);
         s->msg_fd = -1;
     }
-    if (s->migration_blocker) {
-        migrate_del_blocker(s->migration_blocker);
-        error_free(s->migration_blocker);
-        s->migration_blocker = NULL;
-    }
+    migrate_del_blocker(&s->migration_blocker);
     if (s->peers) {
         for (i = 0; i < s->max_peers; i++) {
             ivshmem2_remove_peer(s, i);
@@ -1390,9 +1386,7 @@ static void ivshmem2_realize(PCIDevice *pdev, Error **errp)
                "its shared memory, peer ID and eventfds belong to the "
                "ivshmem2-server on this host",
                DEVICE(s)->id ? DEVICE(s)->id : "(no id)");
-    if (migrate_add_blocker(s->migration_blocker, errp) < 0) {
-        error_free(s->migration_blocker);
-        s->migration_blocker = NULL;
+    if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
         goto fail;
     }
 
@@ -1434,13 +1428,12 @@ static void ivshmem2_reset(DeviceState *dev)
     ivshmem2_msix_vector_use(s);
 }
 
-static Property ivshmem2_properties[] = {
+static const Property ivshmem2_properties[] = {
     DEFINE_PROP_CHR("chardev", IVShmem2State, server_chr),
     DEFINE_PROP_BOOL("ioeventfd", IVShmem2State, ioeventfd, true),
     DEFINE_PROP_ON_OFF_AUTO("master", IVShmem2State, master, ON_OFF_AUTO_OFF),
     DEFINE_PROP_UINT32("x-setup-timeout-ms", IVShmem2State, setup_timeout_ms,
                        IVSHMEM2_SETUP_TIMEOUT_MS),
-    DEFINE_PROP_END_OF_LIST(),
 };
 
 static void ivshmem2_class_init(ObjectClass *klass, void *data)
@@ -1455,7 +1448,7 @@ static void ivshmem2_class_init(ObjectClass *klass, void *data)
     k->revision = IVSHMEM2_PCI_REVISION;
     k->class_id = IVSHMEM2_PCI_BASE_CLASS << 8;
 
-    dc->reset = ivshmem2_reset;
+    device_class_set_legacy_reset(dc, ivshmem2_reset);
     device_class_set_props(dc, ivshmem2_properties);
     dc->desc = "Inter-VM shared memory v2";
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 #
-# Build qemu-system-x86_64 with the ivshmem2 device from Debian's QEMU source.
+# Build qemu-system-x86_64 with the ivshmem2 device from Debian's QEMU source:
+# QEMU 7.2 on Debian 12, QEMU 10.0 on Debian 13 (run this script inside the
+# Debian 13 root of scripts/debian13-root.sh for that one). Whatever the
+# distribution's `apt-get source qemu` fetches is built.
 #
 #   scripts/build-qemu.sh [QEMU_LINK [TEST_LINK]]
 #
@@ -47,6 +50,10 @@ CONFIGURE_FLAGS=(
 	--disable-docs --disable-tools --disable-guest-agent
 	--disable-debug-info --disable-werror
 )
+# QEMU 8.0 and later: build from the subprojects shipped in the source
+# package, never download any; Debian's 10.0 source lacks the prebuilt
+# firmware (the firmware path above finds the distribution's).
+CONFIGURE_FLAGS_8=(--disable-download --disable-install-blobs)
 
 die() { echo "build-qemu: $*" >&2; exit 1; }
 
@@ -108,16 +115,17 @@ link_device() {
 }
 
 configure() {
-	local src=$1 build=$2
-	local want
-	want="${CONFIGURE_FLAGS[*]}"
+	local src=$1 build=$2 major=$3
+	local want flags=("${CONFIGURE_FLAGS[@]}")
+	[ "$major" -lt 8 ] || flags+=("${CONFIGURE_FLAGS_8[@]}")
+	want="${flags[*]}"
 	if [ -f "$build/build.ninja" ] && [ "$(cat "$build/.ivshmem2-configure" 2>/dev/null)" = "$want" ]; then
 		return
 	fi
 	echo "build-qemu: configuring $build"
 	rm -rf "$build"
 	mkdir -p "$build"
-	(cd "$build" && "$src/configure" "${CONFIGURE_FLAGS[@]}" >configure.log 2>&1) || {
+	(cd "$build" && "$src/configure" "${flags[@]}" >configure.log 2>&1) || {
 		tail -n 30 "$build/configure.log" >&2
 		die "configure failed (log: $build/configure.log)"
 	}
@@ -178,7 +186,7 @@ main() {
 
 	fetch_source "$qdir"
 	link_device "$qdir/src"
-	configure "$qdir/src" "$qdir/build"
+	configure "$qdir/src" "$qdir/build" "${version%%.*}"
 	link_firmware "$qdir/build"
 	build "$qdir/build"
 	link_firmware "$qdir/build"

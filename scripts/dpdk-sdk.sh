@@ -117,7 +117,8 @@ fetch_source() {
 	if ! (cd "$work" && apt-get source -q --download-only "dpdk=$version") >"$work/apt.log" 2>&1 &&
 		! (cd "$work" && apt-get source -q --download-only dpdk) >>"$work/apt.log" 2>&1; then
 		cat "$work/apt.log" >&2
-		die "cannot download Debian's dpdk source package (deb-src entries: scripts/setup.sh)"
+		die "cannot download Debian's dpdk source package $version or its current" \
+			"revision (deb-src entries: scripts/setup.sh)"
 	fi
 	tarball=$(compgen -G "$work/dpdk_$upstream.orig.tar.*" | head -n1) || true
 	[ -n "$tarball" ] ||

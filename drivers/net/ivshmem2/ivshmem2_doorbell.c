@@ -12,11 +12,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <rte_bitops.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_string_fns.h>
+#include <rte_thread.h>
 
+#include "ivshmem2_compat.h"
 #include "ivshmem2_doorbell.h"
 #include "ivshmem2_logs.h"
 
@@ -93,7 +96,7 @@ relay_fire(struct ivshmem2_relay *r, uint32_t slot, uint32_t epoch)
 	return true;
 }
 
-static void *
+static uint32_t
 relay_main(void *arg)
 {
 	struct relay_start start = *(struct relay_start *)arg;
@@ -134,14 +137,14 @@ relay_main(void *arg)
 out:
 	/* Last touch of @r: fini frees it once no relay runs. */
 	__atomic_fetch_sub(&r->running, 1, __ATOMIC_RELEASE);
-	return NULL;
+	return 0;
 }
 
 static int
 relay_start(struct ivshmem2_relay *r, uint32_t epoch)
 {
 	struct relay_start *arg = malloc(sizeof(*arg));
-	pthread_t tid;
+	rte_thread_t tid;
 	int ret;
 
 	if (arg == NULL)
@@ -149,13 +152,13 @@ relay_start(struct ivshmem2_relay *r, uint32_t epoch)
 	arg->r = r;
 	arg->epoch = epoch;
 	__atomic_fetch_add(&r->running, 1, __ATOMIC_ACQ_REL);
-	ret = rte_ctrl_thread_create(&tid, r->name, NULL, relay_main, arg);
+	ret = rte_thread_create_internal_control(&tid, r->name, relay_main, arg);
 	if (ret != 0) {
 		__atomic_fetch_sub(&r->running, 1, __ATOMIC_RELEASE);
 		free(arg);
-		return -ret;
+		return ret < 0 ? ret : -ret;
 	}
-	pthread_detach(tid);
+	rte_thread_detach(tid);
 	return 0;
 }
 
