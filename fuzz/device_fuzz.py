@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO / "tests" / "device"))
 sys.path.insert(0, str(REPO / "tests" / "lib"))
 
 import device_qtest as dq  # noqa: E402
-import device_wire as w  # noqa: E402
+import ivshmem2_wire as w  # noqa: E402
 
 SLOT = 4    # as tests/device/device_harness.py places the device
 

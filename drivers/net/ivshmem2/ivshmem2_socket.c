@@ -139,34 +139,10 @@ fd_is_eventfd(int fd)
 }
 
 /*
- * A slot's fd number never changes once assigned (the data path may be
- * writing it, rx interrupt handles and epoll sets hold it): a new eventfd
- * is dup2()ed over it, a departed peer's is replaced by the dummy eventfd.
- * Takes ownership of @fd.
+ * A slot's fd number never changes once assigned (the relay may be writing
+ * it, rx interrupt handles and epoll sets hold it): ivshmem2_efds_set()
+ * dup2()s a new eventfd over it, ivshmem2_efds_park() the dummy eventfd.
  */
-static void
-slot_set(int *slot, int fd)
-{
-	if (*slot < 0) {
-		__atomic_store_n(slot, fd, __ATOMIC_RELEASE);
-		return;
-	}
-	if (dup2(fd, *slot) < 0)
-		IVSHMEM2_LOG(ERR, "dup2: %s", strerror(errno));
-	close(fd);
-}
-
-static void
-slot_park(struct ivshmem2_socket *s, int *slot)
-{
-	int fd;
-
-	if (*slot < 0)
-		return;
-	fd = dup(s->dummy_efd);
-	if (fd >= 0)
-		slot_set(slot, fd);
-}
 
 static void
 bad_message(struct ivshmem2_socket *s)
@@ -212,7 +188,9 @@ ivshmem2_msg_receive_event_fd(struct ivshmem2_socket *s, const uint8_t *buf, int
 			     m.vector, strerror(errno));
 		goto bad;
 	}
-	slot_set(ivshmem2_efds_slot(t, m.id, m.vector), fd);
+	if (ivshmem2_efds_set(&s->efds, m.id, m.vector, fd) != 0)
+		IVSHMEM2_LOG(ERR, "%s: cannot install the eventfd of peer %u vector %u", s->name,
+			     m.id, m.vector);
 	s->nb_known[m.id]++;
 	return;
 bad:
@@ -243,7 +221,7 @@ ivshmem2_msg_receive_peer_gone(struct ivshmem2_socket *s, const uint8_t *buf, in
 	}
 	IVSHMEM2_LOG(INFO, "%s: peer %u left", s->name, m.id);
 	for (v = 0; v < s->efds.nb_vectors; v++)
-		slot_park(s, ivshmem2_efds_slot(&s->efds, m.id, v));
+		ivshmem2_efds_park(&s->efds, m.id, v, s->dummy_efd);
 	s->nb_known[m.id] = 0;
 	if (s->peer_gone != NULL)
 		s->peer_gone(s->arg, m.id);
@@ -478,7 +456,7 @@ ivshmem2_socket_adopt(struct ivshmem2_socket *s, int sock, const struct ivshmem2
 		/* The old group's eventfds are void. */
 		for (i = 0; i < t->nb_peers; i++) {
 			for (v = 0; v < t->nb_vectors; v++)
-				slot_park(s, ivshmem2_efds_slot(t, i, v));
+				ivshmem2_efds_park(t, i, v, s->dummy_efd);
 			s->nb_known[i] = 0;
 		}
 		/* Our vectors keep their fd numbers under the new ID: swap the two rows. */
