@@ -24,7 +24,7 @@ PACKAGES=(
 	# guests: kernel is downloaded (not installed) by the guest harness
 	busybox-static cpio kmod
 	# fuzzing (fuzz/): clang with libFuzzer and the sanitizer runtimes
-	clang libclang-rt-14-dev
+	clang libclang-rt-dev
 	# tests and tools
 	python3-pytest python3-yaml python3-matplotlib strace valgrind util-linux procps
 	iproute2 file
