@@ -26,3 +26,21 @@ def sut_node():
     node = SutNode(dts_config.load().node)
     yield node
     node.close()
+
+
+@pytest.fixture
+def scripted(short_tmp):
+    """A ScriptedServer (tests/lib/scripted_server.py) factory on fresh sockets;
+    every server it made is closed at the end."""
+    from scripted_server import ScriptedServer
+
+    servers = []
+
+    def make(script):
+        srv = ScriptedServer(short_tmp / f"s{len(servers)}.sock", script)
+        servers.append(srv)
+        return srv
+
+    yield make
+    for srv in servers:
+        srv.close()

@@ -22,7 +22,7 @@ from framework.testpmd_shell import TestPmdShell, run_testpmd_once
 from framework.virtual_device import VirtualDevice
 
 import ivshmem2_wire as w
-from scripted_server import ScriptedServer, memfd, send_setup
+from scripted_server import memfd, send_setup
 
 pytestmark = pytest.mark.pmd
 
@@ -37,21 +37,6 @@ def _setup(srv, **kw):
                 output_size=OUTPUT_SIZE, shm_fd=memfd(SHM_SIZE, sealed=True))
     args.update(kw)
     return send_setup(srv, **args)
-
-
-@pytest.fixture
-def scripted(short_tmp):
-    """ScriptedServer factory on a fresh socket; every server is closed at the end."""
-    servers = []
-
-    def make(script):
-        srv = ScriptedServer(short_tmp / f"s{len(servers)}.sock", script)
-        servers.append(srv)
-        return srv
-
-    yield make
-    for srv in servers:
-        srv.close()
 
 
 def _vdev(srv):

@@ -12,7 +12,7 @@ from framework.testpmd_shell import TestPmdShell, run_testpmd_once
 from framework.virtual_device import VirtualDevice
 
 import ivshmem2_wire as w
-from scripted_server import ScriptedServer, memfd, send_setup
+from scripted_server import memfd, send_setup
 
 pytestmark = pytest.mark.pmd
 
@@ -20,20 +20,6 @@ SHM_SIZE = 16 << 20
 OUTPUT_SIZE = 4 << 20
 VECTORS = 2
 NET = 0x4932
-
-
-@pytest.fixture
-def scripted(short_tmp):
-    servers = []
-
-    def make(script):
-        srv = ScriptedServer(short_tmp / f"i{len(servers)}.sock", script)
-        servers.append(srv)
-        return srv
-
-    yield make
-    for srv in servers:
-        srv.close()
 
 
 def _vdev(srv):
