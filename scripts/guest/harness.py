@@ -102,6 +102,8 @@ class GuestConfig:
     extra_qemu_args: Sequence[str] = ()
     extra_cmdline: str = ""
     env: dict = field(default_factory=dict)
+    # A reset reboots the guest (the command runs again) instead of ending QEMU.
+    reboot: bool = False
 
 
 @dataclass
@@ -185,7 +187,7 @@ class Guest:
         else:
             accel, cpu = ["-accel", "tcg,thread=multi"], ["-cpu", "max"]
         args = [str(self.qemu), "-name", self.name, "-nodefaults", "-no-user-config",
-                "-display", "none", "-no-reboot",
+                "-display", "none", *([] if cfg.reboot else ["-no-reboot"]),
                 "-machine", "q35,kernel-irqchip=split", *accel, *cpu,
                 "-smp", str(cfg.cpus), "-m", str(cfg.memory_mb),
                 "-bios", str(QBOOT), "-L", str(FIRMWARE_DIR),
@@ -229,16 +231,27 @@ class Guest:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
 
+    def qmp(self, command: str) -> dict:
+        """Run one QMP command; its answer (events that arrive first are skipped)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(self.qmp_path))
+            replies = s.makefile("r")
+            json.loads(replies.readline())          # the greeting
+            for cmd in ("qmp_capabilities", command):
+                s.sendall(json.dumps({"execute": cmd}).encode() + b"\n")
+                while True:
+                    answer = json.loads(replies.readline())
+                    if "event" not in answer:
+                        break
+                if "error" in answer:
+                    raise GuestError(f"guest {self.name}: QMP {cmd}: {answer['error']}")
+            return answer
+
     def _qmp_quit(self) -> None:
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(5)
-                s.connect(str(self.qmp_path))
-                s.recv(4096)
-                for cmd in ("qmp_capabilities", "quit"):
-                    s.sendall(json.dumps({"execute": cmd}).encode() + b"\n")
-                    s.recv(4096)
-        except OSError:
+            self.qmp("quit")
+        except (OSError, ValueError, GuestError):
             pass
 
     def stop(self) -> None:

@@ -63,8 +63,8 @@ def require_built(*paths: Path) -> None:
         f"{ivshmem2_paths.PMD} has no PCI attachment"
 
 
-def guest_config(sock, **env) -> harness.GuestConfig:
-    return harness.GuestConfig(ivshmem_socket=str(sock),
+def guest_config(sock, reboot: bool = False, **env) -> harness.GuestConfig:
+    return harness.GuestConfig(ivshmem_socket=str(sock), reboot=reboot,
                                env={"IVSHMEM2_PMD": str(ivshmem2_paths.PMD), **env})
 
 
