@@ -25,6 +25,7 @@ import hashlib
 import os
 import random
 import re
+import runpy
 import shutil
 import socket
 import struct
@@ -35,8 +36,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "device"))
-sys.path.insert(0, str(REPO / "tests" / "lib"))
+runpy.run_path(str(REPO / "scripts" / "pythonpath.py"))
 
 import device_qtest as dq  # noqa: E402
 import ivshmem2_wire as w  # noqa: E402

@@ -23,9 +23,7 @@ REPO = FUZZ.parent
 SECONDS = int(os.environ.get("IVSHMEM2_FUZZ_SECONDS", "15"))
 TARGETS = ["ring", "rx", "vdev", "server"]
 
-sys.path.insert(0, str(REPO / "tests" / "lib"))
-
-import ivshmem2_paths  # noqa: E402
+import ivshmem2_paths
 
 pytestmark = pytest.mark.fuzz
 

@@ -2,14 +2,11 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Fixtures shared by every test directory."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
-
-import ivshmem2_paths  # noqa: E402
+import ivshmem2_paths
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ import shlex
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,11 +30,8 @@ from typing import List, Optional, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO / "tests" / "lib"))
-
-import image  # noqa: E402
-import ivshmem2_paths  # noqa: E402
+import image
+import ivshmem2_paths
 
 QBOOT = Path("/usr/share/qemu/qboot.rom")
 FIRMWARE_DIR = Path("/usr/share/qemu")

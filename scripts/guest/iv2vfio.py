@@ -31,9 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import iv2pci  # noqa: E402
+import iv2pci  # beside this file: on sys.path when run as a script, in the guest too
 
 # <linux/vfio.h>: _IO(VFIO_TYPE, VFIO_BASE + n)
 VFIO_TYPE, VFIO_BASE = ord(";"), 100

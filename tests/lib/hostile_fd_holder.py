@@ -42,9 +42,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from ivshmem2_peer import Peer  # noqa: E402
+from ivshmem2_peer import Peer  # beside this file: on sys.path when run as a script
 
 FULL = 0xFFFFFFFFFFFFFFFE  # the largest count an eventfd holds
 
