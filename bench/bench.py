@@ -34,6 +34,7 @@ import contextlib
 import datetime
 import os
 import re
+import runpy
 import statistics
 import sys
 import time
@@ -42,15 +43,17 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "dts"), str(REPO / "tests" / "lib")]
+runpy.run_path(str(REPO / "scripts" / "pythonpath.py"))
 
 from framework.config import NodeConfig  # noqa: E402
-from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
-from framework.node import SutNode  # noqa: E402
-from framework.pktcheck import Pktcheck  # noqa: E402
-from framework.strace import count_syscalls  # noqa: E402
-from framework.testpmd_shell import TestPmdShell, start_one_way, stop_one_way  # noqa: E402
-from framework.virtual_device import VirtualDevice  # noqa: E402
+from framework.ivshmem2.group import Ivshmem2Group  # noqa: E402
+from framework.ivshmem2.pktcheck import Pktcheck  # noqa: E402
+from framework.ivshmem2.strace import count_syscalls  # noqa: E402
+from framework.ivshmem2.traffic import start_one_way, stop_one_way  # noqa: E402
+from framework.params.testpmd import SimpleForwardingModes  # noqa: E402
+from framework.remote_session.testpmd_shell import TestPmdShell  # noqa: E402
+from framework.testbed_model.node import SutNode  # noqa: E402
+from framework.testbed_model.virtual_device import VirtualDevice  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 TX_FIRST_BURSTS = 16
@@ -87,15 +90,15 @@ def _memif(zc: bool):
         client = {"role": "client", "socket": sock}
         if zc:
             client["zero-copy"] = "yes"
-        return ([VirtualDevice("net_memif0", {"role": "server", "socket": sock})],
-                [VirtualDevice("net_memif0", client)])
+        return ([VirtualDevice(f"net_memif0,role=server,socket={sock}")],
+                [VirtualDevice(",".join(["net_memif0"] + [f"{k}={v}" for k, v in client.items()]))])
     return vdevs
 
 
 def _vhost(bench: "Bench"):
     sock = bench.node.workdir / "vhost.sock"
-    return ([VirtualDevice("net_vhost0", {"iface": sock, "queues": 1})],
-            [VirtualDevice("net_virtio_user0", {"path": sock, "queues": 1})])
+    return ([VirtualDevice(f"net_vhost0,iface={sock},queues=1")],
+            [VirtualDevice(f"net_virtio_user0,path={sock},queues=1")])
 
 
 TRANSPORTS = [
@@ -137,11 +140,12 @@ class Bench:
             self.group = Ivshmem2Group(self.node)
         va, vb = t.vdevs(self)
         a = TestPmdShell(self.node, va, slot=0, name=f"{t.name}-a", load_pmd=t.load_pmd,
-                         eal_args=t.eal_a)
+                         eal_args=t.eal_a).start_application()
         b = TestPmdShell(self.node, vb, slot=1, name=f"{t.name}-b", load_pmd=t.load_pmd,
-                         eal_args=t.eal_b)
-        a.wait_link(0, True, timeout=60)
-        b.wait_link(0, True, timeout=60)
+                         eal_args=t.eal_b).start_application()
+        for s in (a, b):
+            if not s.wait_link_status_up(0, timeout=60):
+                raise RuntimeError(f"{s.name}: port 0 link not up within 60 s")
         return a, b
 
     def stop_pair(self) -> None:
@@ -169,18 +173,18 @@ class Bench:
         if mode == "uni":
             start_one_way(a, b)
         else:
-            a.set_forward_mode("io")
-            b.set_forward_mode("io")
-            a.start_forwarding(tx_first=TX_FIRST_BURSTS)
-            b.start_forwarding(tx_first=TX_FIRST_BURSTS)
+            a.set_forward_mode(SimpleForwardingModes.io)
+            b.set_forward_mode(SimpleForwardingModes.io)
+            a.start_tx_first(TX_FIRST_BURSTS)
+            b.start_tx_first(TX_FIRST_BURSTS)
         time.sleep(self.args.warmup)
         a0, b0, t0 = a.show_port_stats(0).rx_packets, b.show_port_stats(0).rx_packets, \
             time.monotonic()
         time.sleep(self.args.seconds)
         a1, b1, t1 = a.show_port_stats(0).rx_packets, b.show_port_stats(0).rx_packets, \
             time.monotonic()
-        b.stop_forwarding()
-        a.stop_forwarding()
+        b.stop()
+        a.stop()
         frames = (a1 - a0) + ((b1 - b0) if mode == "bidir" else 0)
         return frames / (t1 - t0) / 1e6
 
@@ -203,19 +207,20 @@ class Bench:
     def run_null_ceiling(self, rep: int) -> None:
         """One process, io forwarding between two net_null ports (no second process)."""
         for size in self.args.sizes:
-            vdevs = [VirtualDevice("net_null0", {"size": size}),
-                     VirtualDevice("net_null1", {"size": size})]
+            vdevs = [VirtualDevice(f"net_null0,size={size}"),
+                     VirtualDevice(f"net_null1,size={size}")]
             with self.attempt(f"net_null {size}"):
-                s = TestPmdShell(self.node, vdevs, slot=0, name="null", load_pmd=False)
-                s.set_forward_mode("io")
-                s.start_forwarding()
+                s = TestPmdShell(self.node, vdevs, slot=0, name="null",
+                                 load_pmd=False).start_application()
+                s.set_forward_mode(SimpleForwardingModes.io)
+                s.start()
                 time.sleep(self.args.warmup)
                 r0 = s.show_port_stats(0).rx_packets + s.show_port_stats(1).rx_packets
                 t0 = time.monotonic()
                 time.sleep(self.args.seconds)
                 r1 = s.show_port_stats(0).rx_packets + s.show_port_stats(1).rx_packets
                 mpps = (r1 - r0) / (time.monotonic() - t0) / 1e6
-                s.stop_forwarding()
+                s.stop()
                 for mode in self.args.modes:
                     self.samples.append(Sample("net_null", mode, size, mpps))
                 log(f"rep {rep}: net_null (1 process, io)  {size:5d} B: {mpps:7.2f} Mpps")
@@ -233,13 +238,13 @@ class Bench:
                 pong = Pktcheck(self.node, va, ["--mode", "pong", "--timeout", "120",
                                                 "--progress", "0"],
                                 slot=0, name=f"pong-{t.name}", load_pmd=t.load_pmd,
-                                eal_args=t.eal_a)
+                                eal_args=t.eal_a).start_application()
                 time.sleep(2)
                 ping = Pktcheck(self.node, vb, ["--mode", "ping", "--frames",
                                                 str(self.args.pings), "--timeout", "100",
                                                 "--progress", "0", "--link-timeout", "60"],
                                 slot=1, name=f"ping-{t.name}", load_pmd=t.load_pmd,
-                                eal_args=t.eal_b)
+                                eal_args=t.eal_b).start_application()
                 r = ping.wait(150)
                 pong.interrupt()
                 pong.wait(30)

@@ -2,38 +2,48 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Run the DTS suites of dts/tests inside the project's single pytest run.
 
-Every decorated case of every TestSuite_<name>.py listed in dts/conf.yaml
-becomes one pytest item named dts/tests/TestSuite_<name>.py::Test<Name>::<case>.
-The suite's set_up_suite/tear_down_suite run as the setup/teardown of its
-collector node, set_up_test_case/tear_down_test_case around each case, and
-a failed self.verify() is reported with its message. Processes a case
-started are killed after it even if a hook fails.
+pytest is only the runner: every decorated case of every TestSuite_<name>.py
+listed in dts/conf.yaml becomes one pytest item named
+dts/tests/TestSuite_<name>.py::Test<Name>::<case>. The suite's
+set_up_suite/tear_down_suite run as the setup/teardown of its collector
+node, set_up_test_case/tear_down_test_case around each case, and a failed
+self.verify() is reported with its message. A case whose @requires the
+testbed cannot meet (topology, NIC capabilities) is skipped with the reason.
+Processes a case started are killed after it even if a hook fails.
+
+Results: every case's Result goes into framework.test_result, written at the
+end of the session as results.json and results_summary.txt into
+<junit dir>/<junit name>-dts/ (with --junitxml) or <build dir>/dts-output/.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
-DTS_DIR = Path(__file__).resolve().parent
-REPO = DTS_DIR.parent
-for p in (DTS_DIR, REPO / "tests" / "lib"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+import ivshmem2_paths
+from framework import config as dts_config
+from framework.exception import DTSError, VerifyError
+from framework.test_result import DTSResult, Result, TestCaseResult, TestRunResult
+from framework.test_suite import TestCaseType, TestSuite
+from framework.testbed_model.capability import unmet_requirement
+from framework.testbed_model.node import SutNode
+from framework.testbed_model.topology import Topology, TopologyType
 
-from framework import config as dts_config  # noqa: E402
-from framework.exception import DTSError, VerifyError  # noqa: E402
-from framework.node import SutNode  # noqa: E402
-from framework.test_suite import FUNC, PERF, TestSuite  # noqa: E402
+DTS_DIR = Path(__file__).resolve().parent
 
 # framework/test_suite.py would match python_files; it is not a test module.
 collect_ignore = ["framework"]
 
 _run_config = None
+_results: Optional[DTSResult] = None
+_test_run: Optional[TestRunResult] = None
 
 
 def _config():
@@ -41,6 +51,25 @@ def _config():
     if _run_config is None:
         _run_config = dts_config.load()
     return _run_config
+
+
+def _dpdk_version() -> str:
+    try:
+        return subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
+                              text=True, check=False, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def _test_run_result() -> TestRunResult:
+    global _results, _test_run
+    if _test_run is None:
+        conf = _config()
+        _results = DTSResult(_dpdk_version())
+        _test_run = _results.add_test_run(TestRunResult(
+            sut_node=conf.node.name, topology=TopologyType.no_link.name, func=conf.func,
+            perf=conf.perf, vdevs=list(conf.vdevs)))
+    return _test_run
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -65,28 +94,35 @@ class DtsSuiteFile(pytest.File):
         spec.loader.exec_module(module)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, TestSuite) and cls is not TestSuite and cls.__module__ == name:
-                yield DtsSuite.from_parent(self, name=cls.__name__, suite_class=cls)
+                yield DtsSuite.from_parent(self, name=cls.__name__, suite_class=cls,
+                                           suite_name=self.path.stem[len("TestSuite_"):])
 
 
 class DtsSuite(pytest.Collector):
     """One TestSuite class; its set-up and tear-down are this node's."""
 
-    def __init__(self, *, suite_class, **kw):
+    def __init__(self, *, suite_class, suite_name: str, **kw):
         super().__init__(**kw)
         self.suite_class = suite_class
+        self.suite_name = suite_name
         self.suite = None
         self.node_obj = None
 
     def collect(self):
         conf = _config()
+        topology = Topology(TopologyType.no_link)
         for case_name, fn in self.suite_class.get_test_cases():
-            kind = fn.dts_test_type
-            if (kind == FUNC and not conf.func) or (kind == PERF and not conf.perf):
+            kind = fn.test_type
+            if (kind == TestCaseType.FUNCTIONAL and not conf.func) or \
+                    (kind == TestCaseType.PERFORMANCE and not conf.perf):
                 continue
             item = DtsCase.from_parent(self, name=case_name)
-            item.add_marker(kind)
+            item.add_marker(kind.value)
             for mark in getattr(self.suite_class, "pytest_marks", ()):
                 item.add_marker(mark)
+            why = unmet_requirement(topology, self.suite_class, fn)
+            if why:
+                item.add_marker(pytest.mark.skip(reason=why))
             yield item
 
     def setup(self):
@@ -131,6 +167,60 @@ class DtsCase(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}::{self.name}"
+
+
+def _phase_result(call) -> Result:
+    if call.excinfo is None:
+        return Result.PASS
+    if call.excinfo.errisinstance(pytest.skip.Exception):
+        return Result.SKIP
+    if call.when == "call" and call.excinfo.errisinstance((VerifyError, AssertionError)):
+        return Result.FAIL
+    return Result.ERROR
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    yield
+    if not isinstance(item, DtsCase):
+        return
+    phases = item.stash.setdefault(_PHASES, [])
+    message = ""
+    if call.excinfo is not None:
+        message = str(call.excinfo.value)
+    phases.append((call.when, _phase_result(call), call.duration, message))
+    if call.when != "teardown":
+        return
+    # The case's result: the first phase that did not pass decides.
+    result, msg = Result.PASS, ""
+    for _, r, _, m in phases:
+        if r != Result.PASS:
+            result, msg = r, m
+            break
+    duration = sum(d for _, _, d, _ in phases)
+    _test_run_result().add(item.parent.suite_name,
+                           TestCaseResult(item.name, result, duration, msg))
+
+
+_PHASES = pytest.StashKey[list]()
+
+
+def _output_dir(config) -> Path:
+    xml = getattr(config.option, "xmlpath", None)
+    if xml:
+        xml = Path(xml)
+        return xml.parent / f"{xml.stem}-dts"
+    return ivshmem2_paths.BUILD / "dts-output"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _results is None:
+        return
+    out = _results.write(_output_dir(session.config))
+    if out is not None:
+        tr = session.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"DTS results: {out}/results.json, {out}/results_summary.txt")
 
 
 def pytest_configure(config):

@@ -12,14 +12,17 @@ show up as losses (see app/ivshmem2-pktcheck/pktcheck_tx.c).
 
 from typing import Dict, Optional
 
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.pktcheck import Pktcheck, PktcheckResult
+from framework.ivshmem2.suite import Ivshmem2Suite
+from framework.ivshmem2.pktcheck import Pktcheck, PktcheckResult
 from framework.test_suite import func_test
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
 
 SIZES = "60,61,64,65,127,128,511,1023,1514,1518,2047,2048,2049,4096,8191,9000,9014"
 FRAMES = 200000
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestIvshmem2Integrity(Ivshmem2Suite):
     """pktcheck over net_ivshmem2 in copy and zero-copy RX modes."""
 
@@ -27,9 +30,11 @@ class TestIvshmem2Integrity(Ivshmem2Suite):
              b_devargs: Optional[Dict] = None):
         common = ["--timeout", "120", "--progress", "5", "--linger", "2", *extra]
         a = Pktcheck(self.sut_node, [self.group.vdev(**(a_devargs or {}))],
-                     ["--mode", a_mode, "--id", "1", *common], slot=0, name="pc-a")
+                     ["--mode", a_mode, "--id", "1", *common], slot=0,
+                     name="pc-a").start_application()
         b = Pktcheck(self.sut_node, [self.group.vdev(**(b_devargs or {}))],
-                     ["--mode", b_mode, "--id", "2", *common], slot=1, name="pc-b")
+                     ["--mode", b_mode, "--id", "2", *common], slot=1,
+                     name="pc-b").start_application()
         return a.wait(180), b.wait(180)
 
     def _verify_clean(self, name: str, r: PktcheckResult, sent_by_peer: Optional[int]) -> None:

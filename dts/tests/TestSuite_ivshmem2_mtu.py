@@ -2,16 +2,19 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """MTU 9000 and multi-segment frames on net_ivshmem2."""
 
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.pktcheck import Pktcheck
+from framework.ivshmem2.suite import Ivshmem2Suite
+from framework.ivshmem2.pktcheck import Pktcheck
+from framework.ivshmem2.traffic import run_one_way
 from framework.test_suite import func_test
-from framework.testpmd_shell import run_one_way
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
 
 JUMBO_MTU = 9000
 # txonly frame of 9014 bytes (MTU 9000 + Ethernet header) in 2048-byte segments.
 TXPKTS = "2048,2048,2048,2048,822"
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestIvshmem2Mtu(Ivshmem2Suite):
     """Jumbo MTU configuration and chained mbufs in both directions."""
 
@@ -25,17 +28,13 @@ class TestIvshmem2Mtu(Ivshmem2Suite):
             show port info reports MTU 9000; a too large MTU (65000) is
             refused and the MTU stays 9000.
         """
-        a = self.peer(name="mtu-a", app_args=["--max-pkt-len=9014"])
-        a.port_stop(0)
-        out = a.send_command(f"port config mtu 0 {JUMBO_MTU}")
-        a.port_start(0)
-        mtu = a.show_port_info(0).mtu
-        self.verify(mtu == JUMBO_MTU, f"MTU is {mtu} after setting {JUMBO_MTU}: {out}")
-        a.port_stop(0)
-        a.send_command("port config mtu 0 65000")
-        a.port_start(0)
-        mtu = a.show_port_info(0).mtu
-        self.verify(mtu == JUMBO_MTU, f"MTU is {mtu} after a refused 65000")
+        with self.peer(name="mtu-a", max_pkt_len=9014) as a:
+            out = a.set_port_mtu(0, JUMBO_MTU, verify=False)
+            mtu = a.show_port_info(0).mtu
+            self.verify(mtu == JUMBO_MTU, f"MTU is {mtu} after setting {JUMBO_MTU}: {out}")
+            a.set_port_mtu(0, 65000, verify=False)
+            mtu = a.show_port_info(0).mtu
+            self.verify(mtu == JUMBO_MTU, f"MTU is {mtu} after a refused 65000")
 
     @func_test
     def test_testpmd_multi_segment_9014(self) -> None:
@@ -48,18 +47,17 @@ class TestIvshmem2Mtu(Ivshmem2Suite):
             A received frames, with RX-bytes / RX-packets == 9014 exactly,
             no RX errors and no rejected descriptor.
         """
-        app = ["--max-pkt-len=9014", "--mbuf-size=2176"]
-        a = self.peer(0, "j-a", app_args=app)
-        b = self.peer(1, "j-b", app_args=app)
-        a.wait_link(0, True)
-        b.send_command(f"set txpkts {TXPKTS}")
-        run_one_way(a, b, 2)
-        s = a.show_port_stats(0)
+        app = {"max_pkt_len": 9014, "mbuf_size": 2176}
+        with self.peer(0, "j-a", **app) as a, self.peer(1, "j-b", **app) as b:
+            self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
+            b.send_command(f"set txpkts {TXPKTS}")
+            run_one_way(a, b, 2)
+            s = a.show_port_stats(0)
+            rejected = a.show_port_xstats(0)["rx_bad_descriptor_errors"]
         self.verify(s.rx_packets > 1000, f"A received only {s.rx_packets} jumbo frames")
         self.verify(s.rx_bytes == 9014 * s.rx_packets,
                     f"A: {s.rx_bytes} bytes in {s.rx_packets} frames, not 9014 each")
         self.verify(s.rx_errors == 0, f"A: {s.rx_errors} RX errors")
-        rejected = a.show_port_xstats(0)["rx_bad_descriptor_errors"]
         self.verify(rejected == 0, f"A rejected {rejected} descriptors")
 
     @func_test
@@ -75,9 +73,10 @@ class TestIvshmem2Mtu(Ivshmem2Suite):
         args = ["--frames", "50000", "--sizes", "9000,9014", "--timeout", "120",
                 "--progress", "5", "--linger", "2"]
         a = Pktcheck(self.sut_node, [self.group.vdev(**{"zero-copy": "yes"})],
-                     ["--mode", "rx", *args], slot=0, name="j-pc-a")
+                     ["--mode", "rx", *args], slot=0, name="j-pc-a").start_application()
         b = Pktcheck(self.sut_node, [self.group.vdev()],
-                     ["--mode", "tx", "--seg-size", "1000", *args], slot=1, name="j-pc-b")
+                     ["--mode", "tx", "--seg-size", "1000", *args], slot=1,
+                     name="j-pc-b").start_application()
         ra, rb = a.wait(180), b.wait(180)
         self.verify(rb.ok, f"sender: {rb.errors}\n{rb.summary()}\nreceiver:\n{ra.summary()}")
         self.verify(ra.ok and ra.data["rx"]["data_frames"] == 50000,

@@ -2,16 +2,19 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Multi-queue operation of net_ivshmem2 (queue pairs per peer)."""
 
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.pktcheck import Pktcheck
+from framework.ivshmem2.suite import Ivshmem2Suite
+from framework.ivshmem2.pktcheck import Pktcheck
+from framework.ivshmem2.traffic import run_one_way
 from framework.test_suite import func_test
-from framework.testpmd_shell import run_one_way
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
 
 QUEUES = 2
 # The default group (2 peers, 16 MiB output sections) has room for 4 queue pairs.
 MAX_QUEUES = 4
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestIvshmem2Multiqueue(Ivshmem2Suite):
     """Two queue pairs: every queue carries traffic, every stream intact."""
 
@@ -27,19 +30,19 @@ class TestIvshmem2Multiqueue(Ivshmem2Suite):
             per-stream forward statistics show frames received on queue 0
             and on queue 1.
         """
-        qargs = [f"--rxq={QUEUES}", f"--txq={QUEUES}"]
-        a = self.peer(0, "mq-a", app_args=qargs)
-        b = self.peer(1, "mq-b", app_args=qargs)
-        a.wait_link(0, True)
-        for shell in (a, b):
-            info = shell.show_port_info(0)
-            self.verify(info.nb_rx_queues == QUEUES and info.nb_tx_queues == QUEUES,
-                        f"{shell.name}: {info.nb_rx_queues} rx / {info.nb_tx_queues} tx queues")
-            self.verify(info.max_rx_queues == MAX_QUEUES == info.max_tx_queues,
-                        f"{shell.name}: at most {info.max_rx_queues} rx / "
-                        f"{info.max_tx_queues} tx queues, expected {MAX_QUEUES}")
-        out = run_one_way(a, b, 2)
-        per_queue = a.forward_stream_stats(out)
+        with self.peer(0, "mq-a", rx_queues=QUEUES, tx_queues=QUEUES) as a, \
+                self.peer(1, "mq-b", rx_queues=QUEUES, tx_queues=QUEUES) as b:
+            self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
+            for shell in (a, b):
+                info = shell.show_port_info(0)
+                self.verify(info.nb_rx_queues == QUEUES and info.nb_tx_queues == QUEUES,
+                            f"{shell.name}: {info.nb_rx_queues} rx / {info.nb_tx_queues} "
+                            "tx queues")
+                self.verify(info.max_rx_queues == MAX_QUEUES == info.max_tx_queues,
+                            f"{shell.name}: at most {info.max_rx_queues} rx / "
+                            f"{info.max_tx_queues} tx queues, expected {MAX_QUEUES}")
+            out = run_one_way(a, b, 2)
+            per_queue = a.forward_stream_stats(out)
         for q in range(QUEUES):
             self.verify(per_queue.get(f"0/{q}", 0) > 0,
                         f"no frames on RX queue {q}: {per_queue}\n{out}")
@@ -59,9 +62,9 @@ class TestIvshmem2Multiqueue(Ivshmem2Suite):
                 "--sizes", "random:60-9014", "--timeout", "120", "--progress", "5",
                 "--linger", "2"]
         a = Pktcheck(self.sut_node, [self.group.vdev()], args + ["--id", "1"], slot=0,
-                     name="mq-pc-a")
+                     name="mq-pc-a").start_application()
         b = Pktcheck(self.sut_node, [self.group.vdev()], args + ["--id", "2"], slot=1,
-                     name="mq-pc-b")
+                     name="mq-pc-b").start_application()
         ra, rb = a.wait(180), b.wait(180)
         for name, r in (("A", ra), ("B", rb)):
             self.verify(r.ok, f"peer {name}: {r.errors}\n{r.summary()}")

@@ -8,12 +8,15 @@ suite only shows figures in the test log and checks that traffic flowed.
 
 import time
 
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.pktcheck import Pktcheck
+from framework.ivshmem2.pktcheck import Pktcheck
+from framework.ivshmem2.suite import Ivshmem2Suite
+from framework.ivshmem2.traffic import start_one_way, stop_one_way
 from framework.test_suite import perf_test
-from framework.testpmd_shell import start_one_way, stop_one_way
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestIvshmem2Perf(Ivshmem2Suite):
     """txonly -> rxonly rate at 64 and 1518 bytes, ping-pong round trip."""
 
@@ -26,21 +29,20 @@ class TestIvshmem2Perf(Ivshmem2Suite):
         Verify:
             Frames flowed at each size (the rate is printed, not judged).
         """
-        a = self.peer(0, "perf-a")
-        b = self.peer(1, "perf-b")
-        a.wait_link(0, True)
-        print("\nnet_ivshmem2 txonly -> rxonly")
-        for size in (64, 1518):
-            b.send_command(f"set txpkts {size}")
-            start_one_way(a, b)
-            time.sleep(1)
-            a.clear_port_stats(0)
-            time.sleep(3)
-            rx = a.show_port_stats(0).rx_packets
-            stop_one_way(a, b)
-            mpps = rx / 3 / 1e6
-            print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
-            self.verify(rx > 0, f"no frames at {size} bytes")
+        with self.peer(0, "perf-a") as a, self.peer(1, "perf-b") as b:
+            self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
+            print("\nnet_ivshmem2 txonly -> rxonly")
+            for size in (64, 1518):
+                b.send_command(f"set txpkts {size}")
+                start_one_way(a, b)
+                time.sleep(1)
+                a.clear_port_stats(0)
+                time.sleep(3)
+                rx = a.show_port_stats(0).rx_packets
+                stop_one_way(a, b)
+                mpps = rx / 3 / 1e6
+                print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
+                self.verify(rx > 0, f"no frames at {size} bytes")
 
     @perf_test
     def test_perf_ping_pong(self) -> None:
@@ -53,10 +55,10 @@ class TestIvshmem2Perf(Ivshmem2Suite):
         """
         pong = Pktcheck(self.sut_node, [self.group.vdev()],
                         ["--mode", "pong", "--timeout", "60", "--progress", "0"], slot=0,
-                        name="pong")
+                        name="pong").start_application()
         ping = Pktcheck(self.sut_node, [self.group.vdev()],
                         ["--mode", "ping", "--frames", "20000", "--timeout", "60",
-                         "--progress", "0"], slot=1, name="ping")
+                         "--progress", "0"], slot=1, name="ping").start_application()
         r = ping.wait(90)
         pong.interrupt()
         pong.wait(30)

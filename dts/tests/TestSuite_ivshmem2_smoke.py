@@ -10,20 +10,31 @@ start-up errors are clear.
 import re
 import time
 
-from framework.ivshmem2 import Ivshmem2Group
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.strace import count_syscalls
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.ivshmem2.strace import count_syscalls
+from framework.ivshmem2.suite import Ivshmem2Suite
+from framework.ivshmem2.traffic import run_one_way, start_one_way, stop_one_way
+from framework.params.testpmd import SimpleForwardingModes
+from framework.remote_session.testpmd_shell import TestPmdShell, run_testpmd_once
 from framework.test_suite import func_test
-from framework.testpmd_shell import run_one_way, run_testpmd_once, start_one_way, stop_one_way
-from framework.virtual_device import VirtualDevice
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
+from framework.testbed_model.virtual_device import VirtualDevice
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestIvshmem2Smoke(Ivshmem2Suite):
     """Probe, link, traffic both ways, stats, devargs errors."""
 
-    def _pair(self, a_args=None, b_args=None):
-        return (self.peer(0, "peer-a", **(a_args or {})),
-                self.peer(1, "peer-b", **(b_args or {})))
+    def _pair(self, a_devargs=None, b_devargs=None):
+        """Peer A (slot 0) and peer B (slot 1), not started: use them in a with block."""
+        return (self.peer(0, "peer-a", devargs=a_devargs),
+                self.peer(1, "peer-b", devargs=b_devargs))
+
+    def _verify_link_up(self, *shells: TestPmdShell, port: int = 0, timeout: float = 20) -> None:
+        for shell in shells:
+            self.verify(shell.wait_link_status_up(port, timeout),
+                        f"{shell.name}: port {port} link not up within {timeout} s")
 
     @func_test
     def test_probe_and_link_up(self) -> None:
@@ -35,11 +46,12 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
             Each has one port driven by net_ivshmem2, link up within 20 s,
             distinct locally administered unicast MACs.
         """
-        a, b = self._pair()
-        for shell in (a, b):
-            self.verify(shell.number_of_ports() == 1, f"{shell.name}: not exactly one port")
-            shell.wait_link(0, up=True, timeout=20)
-        ia, ib = a.show_port_info(0), b.show_port_info(0)
+        pa, pb = self._pair()
+        with pa as a, pb as b:
+            for shell in (a, b):
+                self.verify(shell.number_of_ports() == 1, f"{shell.name}: not exactly one port")
+                self._verify_link_up(shell)
+            ia, ib = a.show_port_info(0), b.show_port_info(0)
         for info in (ia, ib):
             self.verify(info.driver_name == "net_ivshmem2", f"driver is {info.driver_name!r}")
             first = int(info.mac_address.split(":")[0], 16)
@@ -56,22 +68,23 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
         Verify:
             show port info reports that MAC.
         """
-        a, _ = self._pair(a_args={"mac": "02:11:22:33:44:55"})
-        mac = a.show_port_info(0).mac_address.lower()
+        pa, pb = self._pair(a_devargs={"mac": "02:11:22:33:44:55"})
+        with pa as a, pb:
+            mac = a.show_port_info(0).mac_address.lower()
         self.verify(mac == "02:11:22:33:44:55", f"MAC is {mac}")
 
     def _io_both_ways(self, devargs=None) -> None:
-        a, b = self._pair(devargs, devargs)
-        a.wait_link(0, True)
-        b.wait_link(0, True)
-        for shell in (a, b):
-            shell.set_forward_mode("io")
-        a.start_forwarding(tx_first=8)
-        b.start_forwarding(tx_first=8)
-        time.sleep(3)
-        a.stop_forwarding()
-        b.stop_forwarding()
-        sa, sb = a.show_port_stats(0), b.show_port_stats(0)
+        pa, pb = self._pair(devargs, devargs)
+        with pa as a, pb as b:
+            self._verify_link_up(a, b)
+            for shell in (a, b):
+                shell.set_forward_mode(SimpleForwardingModes.io)
+            a.start_tx_first(8)
+            b.start_tx_first(8)
+            time.sleep(3)
+            a.stop()
+            b.stop()
+            sa, sb = a.show_port_stats(0), b.show_port_stats(0)
         for name, s in (("A", sa), ("B", sb)):
             self.verify(s.rx_packets > 10000 and s.tx_packets > 10000,
                         f"peer {name}: rx {s.rx_packets} tx {s.tx_packets}")
@@ -118,13 +131,14 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
             no descriptor was rejected; B's ring-full counter is not
             negative and its generic tx_good_packets > 0.
         """
-        a, b = self._pair()
-        a.wait_link(0, True)
-        b.wait_link(0, True)
-        run_one_way(a, b, 2)
-        xa, xb = a.show_port_xstats(0), b.show_port_xstats(0)
-        for key in ("tx_ring_full_packets", "tx_doorbell_notifications", "tx_doorbell_suppressed_notifications",
-                    "rx_bad_descriptor_errors", "link_up_events"):
+        pa, pb = self._pair()
+        with pa as a, pb as b:
+            self._verify_link_up(a, b)
+            run_one_way(a, b, 2)
+            xa, xb = a.show_port_xstats(0), b.show_port_xstats(0)
+        for key in ("tx_ring_full_packets", "tx_doorbell_notifications",
+                    "tx_doorbell_suppressed_notifications", "rx_bad_descriptor_errors",
+                    "link_up_events"):
             self.verify(key in xa and key in xb, f"xstat {key} missing: {sorted(xa)}")
         self.verify(xa["rx_bad_descriptor_errors"] == 0,
                     f"A rejected {xa['rx_bad_descriptor_errors']} descriptors")
@@ -147,23 +161,25 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
             remains is the EAL interrupt thread's timers), and fewer
             doorbells sent than one per 1000 frames.
         """
-        a, b = self._pair()
-        a.wait_link(0, True)
-        start_one_way(a, b)
-        time.sleep(1)
-        r0 = a.show_port_stats(0).rx_packets
-        counts = count_syscalls([a.pid, b.pid], 3)
-        frames = a.show_port_stats(0).rx_packets - r0
-        stop_one_way(a, b)
+        pa, pb = self._pair()
+        with pa as a, pb as b:
+            self._verify_link_up(a)
+            start_one_way(a, b)
+            time.sleep(1)
+            r0 = a.show_port_stats(0).rx_packets
+            counts = count_syscalls([a.pid, b.pid], 3)
+            frames = a.show_port_stats(0).rx_packets - r0
+            stop_one_way(a, b)
+            xb = b.show_port_xstats(0)
+            sent = b.show_port_stats(0).tx_packets
         self.verify(frames > 10000, f"only {frames} frames while tracing")
         for name, c in zip(("receiver", "sender"), counts):
             self.verify(c.calls >= 0, f"{name}: strace did not attach:\n{c.output[-1500:]}")
             self.verify(c.calls * 10000 < frames,
                         f"{name}: {c.calls} syscalls for {frames} frames:\n{c.output[-1500:]}")
-        xb = b.show_port_xstats(0)
-        sent = b.show_port_stats(0).tx_packets
         self.verify(xb.get("tx_doorbell_notifications", 0) * 1000 < sent,
-                    f"sender rang {xb.get('tx_doorbell_notifications')} doorbells for {sent} frames")
+                    f"sender rang {xb.get('tx_doorbell_notifications')} doorbells "
+                    f"for {sent} frames")
 
     def _expect_probe_error(self, vdev: VirtualDevice, pattern: str) -> None:
         r = run_testpmd_once(self.sut_node, [vdev])
@@ -186,26 +202,21 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
             No port is created and the PMD's error names the problem.
         """
         sock = self.group.socket_path
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock, "bogus": 1}),
-                                 r"invalid devargs|valid keys")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock, "peer": "abc"}),
-                                 r"invalid peer=abc")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock, "mac": "zz"}),
-                                 r"invalid mac=zz")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock,
-                                                                 "zero-copy": "maybe"}),
+        base = f"net_ivshmem20,socket={sock}"
+        self._expect_probe_error(VirtualDevice(f"{base},bogus=1"), r"invalid devargs|valid keys")
+        self._expect_probe_error(VirtualDevice(f"{base},peer=abc"), r"invalid peer=abc")
+        self._expect_probe_error(VirtualDevice(f"{base},mac=zz"), r"invalid mac=zz")
+        self._expect_probe_error(VirtualDevice(f"{base},zero-copy=maybe"),
                                  r"invalid zero-copy=maybe")
         self._expect_probe_error(VirtualDevice("net_ivshmem20"), r"missing socket=")
         # values out of range (rows of doc/bad-input.md)
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": "/tmp/" + "s" * 120}),
+        self._expect_probe_error(VirtualDevice("net_ivshmem20,socket=/tmp/" + "s" * 120),
                                  r"invalid socket=/tmp/s+: a UNIX socket path of 1\.\.107 bytes")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock, "peer": 1024}),
+        self._expect_probe_error(VirtualDevice(f"{base},peer=1024"),
                                  r"invalid peer=1024: a peer ID 0\.\.1023 or 'all'")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock,
-                                                                 "mac": "01:00:5e:00:00:01"}),
+        self._expect_probe_error(VirtualDevice(f"{base},mac=01:00:5e:00:00:01"),
                                  r"invalid mac=01:00:5e:00:00:01: a unicast address")
-        self._expect_probe_error(VirtualDevice("net_ivshmem20", {"socket": sock,
-                                                                 "mac": "00:00:00:00:00:00"}),
+        self._expect_probe_error(VirtualDevice(f"{base},mac=00:00:00:00:00:00"),
                                  r"invalid mac=00:00:00:00:00:00: a unicast address")
 
     @func_test
@@ -221,12 +232,11 @@ class TestIvshmem2Smoke(Ivshmem2Suite):
             Each start-up fails with a message naming the cause.
         """
         self._expect_probe_error(
-            VirtualDevice("net_ivshmem20", {"socket": self.sut_node.workdir / "none.sock"}),
+            VirtualDevice(f"net_ivshmem20,socket={self.sut_node.workdir / 'none.sock'}"),
             r"cannot connect to ivshmem2-server")
-        a, b = self._pair()
-        self._expect_probe_error(self.group.vdev(), r"group full|closed the connection")
-        a.close()
-        b.close()
+        pa, pb = self._pair()
+        with pa, pb:
+            self._expect_probe_error(self.group.vdev(), r"group full|closed the connection")
         other = Ivshmem2Group(self.sut_node, protocol=0x1234)
         self._expect_probe_error(other.vdev(), r"group protocol is 0x1234")
         small = Ivshmem2Group(self.sut_node, output_size="64K")

@@ -10,20 +10,23 @@ duplicates, losses and reordering, each injected on purpose by the sender.
 
 import time
 
-from framework.pktcheck import Pktcheck, PktcheckResult
+from framework.ivshmem2.pktcheck import Pktcheck, PktcheckResult
 from framework.test_suite import TestSuite, func_test
-from framework.virtual_device import VirtualDevice
+from framework.testbed_model.capability import requires
+from framework.testbed_model.topology import TopologyType
+from framework.testbed_model.virtual_device import VirtualDevice
 
 SIZES = "60,61,64,65,127,128,511,1023,1514,1518,2047,2048,2049,4096,8191,9000,9014"
 
 
+@requires(topology_type=TopologyType.no_link)
 class TestPktcheck(TestSuite):
     """pktcheck verdicts on known-good transports and injected faults."""
 
     def _loopback(self, *args: str) -> PktcheckResult:
         run = Pktcheck(self.sut_node, [VirtualDevice("net_ring0")],
                        ["--mode", "both", "--timeout", "60", "--progress", "0", *args],
-                       load_pmd=False, name="loop")
+                       load_pmd=False, name="loop").start_application()
         return run.wait(120)
 
     @func_test
@@ -87,7 +90,8 @@ class TestPktcheck(TestSuite):
                  ([VirtualDevice("net_ring0")], ["--mode", "tx", "--window", "8"],
                   "--window needs --mode both")]
         for vdevs, args, message in cases:
-            r = Pktcheck(self.sut_node, vdevs, args, load_pmd=False, name="badopt").wait(60)
+            r = Pktcheck(self.sut_node, vdevs, args, load_pmd=False,
+                         name="badopt").start_application().wait(60)
             self.verify(r.returncode == 2, f"{args}: exit status {r.returncode}, expected 2")
             self.verify(message in r.output, f"{args}: no '{message}' in:\n{r.output[-1500:]}")
 
@@ -159,18 +163,18 @@ class TestPktcheck(TestSuite):
                 "--sizes", "random:60-1500", "--timeout", "90", "--progress", "0",
                 "--linger", "2"]
         # A socket file (not the abstract default) so the client can wait for it.
-        a = Pktcheck(self.sut_node, [VirtualDevice("net_memif0", {"role": "server",
-                                                                  "socket": sock,
-                                                                  "socket-abstract": "no"})],
-                     args + ["--id", "1"], slot=0, load_pmd=False, name="memif-a")
+        a = Pktcheck(self.sut_node,
+                     [VirtualDevice(f"net_memif0,role=server,socket={sock},socket-abstract=no")],
+                     args + ["--id", "1"], slot=0, load_pmd=False,
+                     name="memif-a").start_application()
         # The client gives up if the server's socket is not there yet.
         deadline = time.monotonic() + 60
         while not sock.exists() and time.monotonic() < deadline and a.running():
             time.sleep(0.1)
-        b = Pktcheck(self.sut_node, [VirtualDevice("net_memif0", {"role": "client",
-                                                                  "socket": sock,
-                                                                  "socket-abstract": "no"})],
-                     args + ["--id", "2"], slot=1, load_pmd=False, name="memif-b")
+        b = Pktcheck(self.sut_node,
+                     [VirtualDevice(f"net_memif0,role=client,socket={sock},socket-abstract=no")],
+                     args + ["--id", "2"], slot=1, load_pmd=False,
+                     name="memif-b").start_application()
         ra, rb = a.wait(150), b.wait(150)
         for name, r in (("server", ra), ("client", rb)):
             self.verify(r.ok, f"memif {name}: {r.errors}\n{r.summary()}")

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""Unit tests of framework/testpmd_output.py: answers, prompts and interleaved events.
+"""Unit tests of framework/remote_session/testpmd_output.py: answers, prompts and interleaved events.
 
 Pure Python, no testpmd: the streams below are what testpmd's two threads
 can write into one pipe (see the module docstring for why).
@@ -8,7 +8,7 @@ can write into one pipe (see the module docstring for why).
 
 import pytest
 
-from framework.testpmd_output import PROMPT, OutputParser
+from framework.remote_session.testpmd_output import PROMPT, OutputParser
 
 LSC = "Port 0: link state change event"
 EVENT = f"\n{LSC}\n"          # one printf of the interrupt thread

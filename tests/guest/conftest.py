@@ -2,15 +2,12 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Fixtures for tests that boot guests (scripts/guest/harness.py)."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts" / "guest"))
-
-import harness  # noqa: E402
+import harness
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +59,8 @@ def background_guests():
 def host_node():
     """A DTS SutNode (dts/framework) for host processes next to the guests:
     TestPmdShell, Pktcheck. Everything it started is killed at teardown."""
-    dts = str(REPO / "dts")
-    if dts not in sys.path:
-        sys.path.insert(0, dts)
     from framework import config as dts_config
-    from framework.node import SutNode
+    from framework.testbed_model.node import SutNode
 
     node = SutNode(dts_config.load().node)
     yield node

@@ -18,18 +18,15 @@ the server's memfd, link changes are the arrival of testpmd's event lines,
 """
 
 import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import ivshmem2_paths
+from framework.params.testpmd import SimpleForwardingModes
 from guest_scripts import PREPARE, SERVER_OPTIONS, WAIT_FILE, guest_config, guest_eal, \
     require_built, wait_for
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pmd"))
 
 pytestmark = [pytest.mark.guest, pytest.mark.qemu, pytest.mark.pmd, pytest.mark.slow]
 
@@ -73,15 +70,15 @@ def _device_fds(pid: int) -> int:
 def test_guest_reset_under_traffic_host_link_down_then_back(
         guest_harness, ivshmem2_server, background_guests, host_node, results_dir):
     from faults_run import StateTable
-    from framework.virtual_device import VirtualDevice
+    from framework.testbed_model.virtual_device import VirtualDevice
     from sanitized import Victim, resources
 
     require_built(ivshmem2_paths.PMD)
     srv = ivshmem2_server(*SERVER_OPTIONS)
     host = Victim(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
-                  name="host-reset")
-    host.set_forward_mode("io")
-    host.start_forwarding()
+                  name="host-reset").start_application()
+    host.set_forward_mode(SimpleForwardingModes.io)
+    host.start()
     (guest,) = background_guests([RESET_GUEST], results_dir,
                                  config=guest_config(srv.sock, reboot=True))
 
@@ -89,17 +86,17 @@ def test_guest_reset_under_traffic_host_link_down_then_back(
         return host.show_port_stats(0).rx_packets
 
     def snapshot():
-        host.stop_forwarding()
+        host.stop()
         time.sleep(0.3)
         pools = host.mempool_in_use()
-        host.start_forwarding()
+        host.start()
         assert pools, "dump_mempool: no mempool in testpmd's answer"
         r = vars(resources(host.pid)).copy()
         r["mbufs_in_use"] = sum(pools.values())
         r["qemu_device_fds"] = _device_fds(guest.proc.pid)
         return r
 
-    wait_for(lambda: host.link_up(0), 400, "host link up", guests=[guest])
+    wait_for(lambda: host.show_port_info(0).is_link_up, 400, "host link up", guests=[guest])
     wait_for(lambda: rx() > 1000, 120, "traffic from the guest", guests=[guest])
     before = snapshot()
 
@@ -118,7 +115,7 @@ def test_guest_reset_under_traffic_host_link_down_then_back(
     t_clear = cleared[0]
     assert t_clear is not None, f"the reset left the state table at {table.entries()}"
     t_down = host.wait_event(mark, 5)
-    assert t_down is not None and not host.link_up(0), \
+    assert t_down is not None and not host.show_port_info(0).is_link_up, \
         "no link-down event on the host after the reset:\n" + host.output()[-3000:]
     down_ms = (t_down - t_clear) * 1000
     print(f"guest reset: state cleared {(t_clear - t_reset) * 1000:.1f} ms after "
@@ -136,7 +133,7 @@ def test_guest_reset_under_traffic_host_link_down_then_back(
         t = host.wait_event(mark, deadline - time.monotonic())
         assert t is not None, "link never came back:\n" + host.output()[-3000:]
         mark += 1
-        if host.link_up(0):
+        if host.show_port_info(0).is_link_up:
             t_up = t
     base = rx()
     t_rx = None

@@ -11,6 +11,7 @@ import pytest
 
 import harness
 import ivshmem2_paths
+from framework.params.testpmd import SimpleForwardingModes
 from guest_scripts import (PKTCHECK, PREPARE, PREPARE_NO_WAIT, SERVER_OPTIONS, WAIT_FILE,
                            assert_clean_rx, forward_stats, guest_config, guest_eal,
                            pktcheck_json, require_built, wait_for)
@@ -63,15 +64,15 @@ def test_guest_and_host_vdev_peer_both_directions(guest_harness, ivshmem2_server
                                                  background_guests, host_node, results_dir):
     """One peer is a guest (PCI attachment), the other a host process with
     --vdev net_ivshmem2: both send and verify the other's frames."""
-    from framework.pktcheck import Pktcheck
-    from framework.virtual_device import VirtualDevice
+    from framework.ivshmem2.pktcheck import Pktcheck
+    from framework.testbed_model.virtual_device import VirtualDevice
 
     require_built(ivshmem2_paths.PMD, PKTCHECK)
     srv = ivshmem2_server(*SERVER_OPTIONS)
     common = ["--frames", str(GUEST_FRAMES), "--sizes", SIZES, "--seed", str(SEED),
               "--link-timeout", "400", "--timeout", "500", "--linger", "2"]
     host = Pktcheck(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
-                    ["--mode", "both", "--id", "1", *common], name="host-pc")
+                    ["--mode", "both", "--id", "1", *common], name="host-pc").start_application()
     guest_cmd = pktcheck_in_guest("both", PREPARE, "--id 2")
     guests = background_guests([guest_cmd], results_dir, config=guest_config(srv.sock))
     (guest,) = harness.finish_guests(guests, timeout=900)
@@ -116,15 +117,15 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
     """kill -9 of testpmd in a guest leaves its device state at RUN; the
     host vdev port sees the heartbeat stand still and takes its link down;
     a new testpmd in the guest brings the link and the traffic back."""
-    from framework.testpmd_shell import TestPmdShell
-    from framework.virtual_device import VirtualDevice
+    from framework.remote_session.testpmd_shell import TestPmdShell
+    from framework.testbed_model.virtual_device import VirtualDevice
 
     require_built(ivshmem2_paths.PMD)
     srv = ivshmem2_server(*SERVER_OPTIONS)
     host = TestPmdShell(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
-                        name="host-kill9")
-    host.set_forward_mode("io")
-    host.start_forwarding()
+                        name="host-kill9").start_application()
+    host.set_forward_mode(SimpleForwardingModes.io)
+    host.start()
     guests = background_guests([KILL9_GUEST], results_dir, config=guest_config(srv.sock))
     gdir = guests[0].dir
 
@@ -132,12 +133,12 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
         return host.show_port_stats(0).rx_packets
 
     # Phase 1: link up, frames flow.
-    wait_for(lambda: host.link_up(0), 400, "host link up", guests=guests)
+    wait_for(lambda: host.show_port_info(0).is_link_up, 400, "host link up", guests=guests)
     wait_for(lambda: host_rx() > 1000, 120, "traffic from the guest", guests=guests)
     (gdir / "kill-now").touch()
     wait_for(lambda: (gdir / "killed").exists(), 60, "kill -9 in the guest", guests=guests)
     # The host polls: a dead peer's heartbeat stands still 3 s, the tick sees it.
-    host.wait_link(0, up=False, timeout=10)
+    assert host.wait_link_status_down(0, timeout=10), f"{host.name}: port 0 link not down within 10 s"
     xstats = host.show_port_xstats(0)
     assert xstats.get("link_heartbeat_timeout_events") == 1, xstats
     assert "no heartbeat from peer" in host.output(), host.output()[-3000:]
@@ -145,7 +146,7 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
 
     # Phase 2: a new testpmd in the guest, link and traffic come back.
     (gdir / "restart-now").touch()
-    wait_for(lambda: host.link_up(0), 300, "host link up after the restart", guests=guests)
+    wait_for(lambda: host.show_port_info(0).is_link_up, 300, "host link up after the restart", guests=guests)
     wait_for(lambda: host_rx() > rx_dead + 1000, 120, "traffic after the restart",
              guests=guests)
     (gdir / "stop-now").touch()
@@ -188,7 +189,7 @@ def test_rx_interrupt_in_guest_l3fwd_power_wakes_on_traffic(guest_harness, ivshm
                                                             host_node, results_dir):
     """l3fwd-power --interrupt-only in guest B (MSI-X through vfio-pci and
     the vIOMMU) sleeps until guest A's testpmd sends: the frames wake it."""
-    from framework.examples import build_example
+    from framework.ivshmem2.examples import build_example
 
     require_built(ivshmem2_paths.PMD)
     l3fwd_power = build_example("l3fwd-power")

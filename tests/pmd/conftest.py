@@ -2,22 +2,15 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """Fixtures for the PMD's own tests, which drive testpmd with the DTS framework.
 
-There is one testpmd driver in the project, dts/framework/testpmd_shell.py;
+There is one testpmd driver in the project, dts/framework/remote_session/testpmd_shell.py;
 these tests use it through a SutNode, which gives every process a unique
 --file-prefix and kills whatever a test started, even when it fails.
 """
 
-import sys
-from pathlib import Path
-
 import pytest
 
-DTS = Path(__file__).resolve().parents[2] / "dts"
-if str(DTS) not in sys.path:
-    sys.path.insert(0, str(DTS))
-
-from framework import config as dts_config  # noqa: E402
-from framework.node import SutNode  # noqa: E402
+from framework import config as dts_config
+from framework.testbed_model.node import SutNode
 
 
 @pytest.fixture

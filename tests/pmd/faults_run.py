@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import mmap
+import runpy
 import shutil
 import signal
 import statistics
@@ -44,14 +45,13 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 HERE = Path(__file__).resolve().parent
-for _p in (HERE.parents[1] / "dts", HERE.parent / "lib", HERE):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+runpy.run_path(str(HERE.parents[1] / "scripts" / "pythonpath.py"))
 
 from framework import config as dts_config  # noqa: E402
-from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
-from framework.node import SutNode  # noqa: E402
-from framework.pktcheck import Pktcheck  # noqa: E402
+from framework.ivshmem2.group import Ivshmem2Group  # noqa: E402
+from framework.testbed_model.node import SutNode  # noqa: E402
+from framework.ivshmem2.pktcheck import Pktcheck  # noqa: E402
+from framework.params.testpmd import PortTopology, SimpleForwardingModes  # noqa: E402
 from sanitized import Victim, resources  # noqa: E402
 
 DEPART_MS = 100.0        # link down after a departure (state table)
@@ -112,9 +112,9 @@ class Faults:
         self.group = Ivshmem2Group(node, max_peers=MAX_PEERS, vectors=VECTORS, size="64M",
                                    output_size="16M")
         self.survivor = Victim(node, [self.group.vdev()], name="survivor",
-                               app_args=["--port-topology=loop", "--rxq=1", "--txq=1"],
-                               require_sanitizer=require_sanitizer)
-        self.survivor.set_forward_mode("io")
+                               port_topology=PortTopology.loop, rx_queues=1, tx_queues=1,
+                               require_sanitizer=require_sanitizer).start_application()
+        self.survivor.set_forward_mode(SimpleForwardingModes.io)
         self.n = 0
         self.failures: List[str] = []
 
@@ -124,13 +124,13 @@ class Faults:
         return Pktcheck(self.node, [self.group.vdev()], [
             "--mode", "both", "--sizes", "random:60-1518", "--seed", str(self.n),
             "--link-timeout", "60", "--progress", "0", "--linger", "0.2", *args],
-            name=f"{name}{self.n}", slot=0)
+            name=f"{name}{self.n}", slot=0).start_application()
 
     def rx(self) -> int:
         return self.survivor.show_port_stats(0).rx_packets
 
     def link(self) -> bool:
-        return self.survivor.link_up(0)
+        return self.survivor.show_port_info(0).is_link_up
 
     def wait_link_event(self, since: int, up: bool, timeout: float) -> Optional[float]:
         """Arrival time of the first event after @since that leaves the link @up."""
@@ -156,10 +156,10 @@ class Faults:
 
     def snapshot(self) -> Dict:
         """Resources now; mbufs counted with forwarding stopped (nothing in flight)."""
-        self.survivor.stop_forwarding()
+        self.survivor.stop()
         time.sleep(0.3)
         pools = self.survivor.mempool_in_use()
-        self.survivor.start_forwarding()
+        self.survivor.start()
         if not pools:
             self.failures.append("dump_mempool: no mempool found in testpmd's answer")
         r = vars(resources(self.survivor.pid)).copy()
@@ -330,7 +330,7 @@ def summary(v: List[float]) -> Dict:
 def run(node: SutNode, kills: int, server_restarts: int, sigstops: int,
         require_sanitizer: bool = False, clean_s: float = 3.0) -> Dict:
     f = Faults(node, require_sanitizer)
-    f.survivor.start_forwarding()
+    f.survivor.start()
     cold = f.snapshot()
     base = f.clean_run(clean_s)
     # A departed peer's eventfd slots keep their fd numbers (parked on a
@@ -358,10 +358,10 @@ def run(node: SutNode, kills: int, server_restarts: int, sigstops: int,
     alive = f.survivor.alive()
     xs: Dict[str, int] = {}
     if alive:
-        f.survivor.stop_forwarding()
+        f.survivor.stop()
         xs = f.survivor.show_port_xstats(0)
     res["survivor_xstats"] = {k: v for k, v in xs.items() if v}
-    res["survivor_exit"] = f.survivor.quit() if alive else f.survivor.proc.returncode
+    res["survivor_exit"] = f.survivor.close() if alive else f.survivor.proc.returncode
     res["sanitizer_reports"] = f.survivor.sanitizer_reports()[:20]
     fl = f.failures
     if not alive or res["survivor_exit"] != 0:

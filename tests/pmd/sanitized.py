@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import ivshmem2_paths
-from framework.node import SutNode
-from framework.testpmd_shell import TestPmdShell
-from framework.virtual_device import VirtualDevice
+from framework.testbed_model.node import SutNode
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.testbed_model.virtual_device import VirtualDevice
 
 SAN_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
                         r"SUMMARY: (Address|UndefinedBehavior)Sanitizer")
@@ -80,8 +80,8 @@ class Victim(TestPmdShell):
     """testpmd with the sanitizer build of the PMD (when there is one)."""
 
     def __init__(self, node: SutNode, vdevs: Sequence[VirtualDevice], *,
-                 app_args: Sequence[str] = (), name: str = "victim",
-                 eal_args: Sequence[str] = (), require_sanitizer: bool = False):
+                 name: str = "victim", eal_args: Sequence[str] = (),
+                 require_sanitizer: bool = False, **app_params: object):
         self.sanitized_pmd = sanitizer_build()
         if self.sanitized_pmd is None and require_sanitizer:
             raise FileNotFoundError("no ASan+UBSan build of the PMD: set "
@@ -91,12 +91,11 @@ class Victim(TestPmdShell):
         extra = list(eal_args)
         if pmd is not None:
             extra = ["-d", str(ivshmem2_paths.safe_pmd_path(pmd))] + extra
-        super().__init__(node, vdevs, app_args=app_args, name=name, load_pmd=pmd is None,
-                         eal_args=extra, start=False)
+        super().__init__(node, vdevs, name=name, load_pmd=pmd is None, eal_args=extra,
+                         **app_params)
         if pmd is not None:
             self.command = sanitizer_env() + self.command
         self.event_times: List[float] = []   # time.monotonic() of each event's arrival
-        self.start()
 
     def _read_loop(self) -> None:
         """The base reader, plus the arrival time of every event line."""

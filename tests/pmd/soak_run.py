@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import runpy
 import subprocess
 import sys
 import time
@@ -42,15 +43,14 @@ from pathlib import Path
 from typing import Dict, List
 
 HERE = Path(__file__).resolve().parent
-for _p in (HERE.parents[1] / "dts", HERE.parent / "lib", HERE):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+runpy.run_path(str(HERE.parents[1] / "scripts" / "pythonpath.py"))
 
 import ivshmem2_paths  # noqa: E402
 from framework import config as dts_config  # noqa: E402
-from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
-from framework.node import SutNode  # noqa: E402
-from framework.pktcheck import Pktcheck  # noqa: E402
+from framework.ivshmem2.group import Ivshmem2Group  # noqa: E402
+from framework.testbed_model.node import SutNode  # noqa: E402
+from framework.ivshmem2.pktcheck import Pktcheck  # noqa: E402
+from framework.params.testpmd import PortTopology, SimpleForwardingModes  # noqa: E402
 from sanitized import Victim  # noqa: E402
 
 HOSTILE = ivshmem2_paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_hostile_peer"
@@ -71,10 +71,10 @@ def run(node: SutNode, seconds: int, seed: int, attacks: str = "all",
         raise FileNotFoundError(f"{HOSTILE} not built")
     group = Ivshmem2Group(node, max_peers=3, vectors=4, size="64M", output_size="16M")
     victim = Victim(node, [group.vdev()], name="victim",
-                    app_args=["--port-topology=loop", "--rxq=1", "--txq=1"],
-                    require_sanitizer=require_sanitizer)
-    victim.set_forward_mode("io")
-    victim.start_forwarding()
+                    port_topology=PortTopology.loop, rx_queues=1, tx_queues=1,
+                    require_sanitizer=require_sanitizer).start_application()
+    victim.set_forward_mode(SimpleForwardingModes.io)
+    victim.start()
 
     hostile_log = node.workdir / "hostile.log"
     with open(hostile_log, "wb") as out:
@@ -91,7 +91,7 @@ def run(node: SutNode, seconds: int, seed: int, attacks: str = "all",
         "--mode", "both", "--duration", str(seconds), "--window", str(WINDOW),
         "--sizes", "random:60-1518", "--seed", str(seed), "--link-timeout", "60",
         "--timeout", str(seconds + 120), "--progress", str(PROGRESS_S), "--linger", "0.5"],
-        name="honest", slot=0)
+        name="honest", slot=0).start_application()
 
     try:
         hostile_rc = hostile.wait(seconds + 180)
@@ -103,11 +103,11 @@ def run(node: SutNode, seconds: int, seed: int, attacks: str = "all",
     stats: Dict[int, Dict[str, int]] = {}
     port_stats = {}
     if alive:
-        victim.stop_forwarding()
+        victim.stop()
         for port in (0, 1):
             stats[port] = victim.show_port_xstats(port)
             port_stats[port] = victim.show_port_stats(port)
-        quit_rc = victim.quit()
+        quit_rc = victim.close()
     else:
         quit_rc = victim.proc.returncode
     hostile_out = hostile_log.read_text(errors="replace")

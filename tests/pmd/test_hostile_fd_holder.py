@@ -16,8 +16,9 @@ import struct
 import time
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.params.testpmd import SimpleForwardingModes
 
 from ivshmem2_peer import Peer
 
@@ -43,16 +44,16 @@ def test_sabotaged_eventfds_stall_nobody(sut_node):
     hostile = Peer(group.socket_path)   # joins first: it is sent everyone's eventfds
     assert hostile.id == 0
     # a (ID 1) has one port, towards b (ID 2); b has one per other peer.
-    a = TestPmdShell(sut_node, [group.vdev(peer=2)], name="a", slot=0)
-    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1)
+    a = TestPmdShell(sut_node, [group.vdev(peer=2)], name="a", slot=0).start_application()
+    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1).start_application()
     try:
         for peer in (1, 2):
             hostile.wait_peer(peer)
-        a.set_forward_mode("txonly")
-        b.set_forward_mode("rxonly")
-        b.start_forwarding()
-        a.start_forwarding()
-        a.wait_link(0)
+        a.set_forward_mode(SimpleForwardingModes.txonly)
+        b.set_forward_mode(SimpleForwardingModes.rxonly)
+        b.start()
+        a.start()
+        assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
 
         held = [fd for peer in (1, 2) for fd in hostile.peers[peer]] + list(hostile.vectors)
         for fd in held:
@@ -61,13 +62,13 @@ def test_sabotaged_eventfds_stall_nobody(sut_node):
         # Control path: a stop/start rings vector 0 of every peer (state and
         # handshake changes); with the old direct writes testpmd hung here.
         t0 = time.monotonic()
-        a.stop_forwarding()
-        a.port_stop(0)
-        a.port_start(0)
+        a.stop()
+        a.stop_port(0)
+        a.start_port(0)
         took = time.monotonic() - t0
         assert took < 10, f"port stop/start took {took:.1f} s with sabotaged eventfds"
-        a.start_forwarding()
-        a.wait_link(0, timeout=20)
+        a.start()
+        assert a.wait_link_status_up(0, timeout=20), f"{a.name}: port 0 link not up within 20 s"
 
         rx0 = b.show_port_stats(1).rx_packets   # b's port 1: towards peer 1 (a)
         time.sleep(2)

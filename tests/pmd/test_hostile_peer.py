@@ -7,8 +7,9 @@ import subprocess
 import time
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.params.testpmd import SimpleForwardingModes
 
 pytestmark = pytest.mark.pmd
 
@@ -17,9 +18,9 @@ def test_hostile_peer_is_contained(paths, sut_node):
     tool = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_hostile_peer"
     assert tool.exists(), f"{tool} not built"
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
-    pmd = TestPmdShell(sut_node, [group.vdev()], name="hostile")
-    pmd.set_forward_mode("io")   # frames go back out: exercises tx against a bad head
-    pmd.start_forwarding()
+    pmd = TestPmdShell(sut_node, [group.vdev()], name="hostile").start_application()
+    pmd.set_forward_mode(SimpleForwardingModes.io)   # frames go back out: exercises tx against a bad head
+    pmd.start()
     proc = subprocess.run([str(tool), str(group.socket_path), "0"], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -27,7 +28,7 @@ def test_hostile_peer_is_contained(paths, sut_node):
     assert m, proc.stdout
     valid, rejected = int(m.group(1)), int(m.group(2))
     time.sleep(0.5)
-    pmd.stop_forwarding()
+    pmd.stop()
     stats = pmd.show_port_stats(0)
     xs = pmd.show_port_xstats(0)
     assert stats.rx_packets == valid, (stats.rx_packets, valid)
@@ -36,4 +37,4 @@ def test_hostile_peer_is_contained(paths, sut_node):
     assert stats.tx_packets == valid     # the ring had room before the head turned bad
     assert pmd.alive()
     # The peer left: the link goes down, the port keeps working.
-    pmd.wait_link(0, up=False)
+    assert pmd.wait_link_status_down(0), f"{pmd.name}: port 0 link not down within 20 s"

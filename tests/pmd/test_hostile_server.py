@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from framework.testpmd_shell import TestPmdShell, run_testpmd_once
-from framework.virtual_device import VirtualDevice
+from framework.remote_session.testpmd_shell import TestPmdShell, run_testpmd_once
+from framework.testbed_model.virtual_device import VirtualDevice
 
 import ivshmem2_wire as w
 from scripted_server import memfd, send_setup
@@ -142,7 +142,7 @@ def joined(sut_node, scripted):
         ready.set()
 
     srv = scripted(script)
-    shell = TestPmdShell(sut_node, [_vdev(srv)], name="victim")
+    shell = TestPmdShell(sut_node, [_vdev(srv)], name="victim").start_application()
     assert ready.wait(10)
     srv.wait()
     yield shell, srv, box["shm"]

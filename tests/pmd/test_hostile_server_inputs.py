@@ -8,8 +8,8 @@ import os
 import time
 
 import pytest
-from framework.testpmd_shell import TestPmdShell, run_testpmd_once
-from framework.virtual_device import VirtualDevice
+from framework.remote_session.testpmd_shell import TestPmdShell, run_testpmd_once
+from framework.testbed_model.virtual_device import VirtualDevice
 
 import ivshmem2_wire as w
 from scripted_server import memfd, send_setup
@@ -71,7 +71,7 @@ def test_bad_messages_after_the_join_are_logged(sut_node, scripted):
                    output_size=OUTPUT_SIZE, shm_fd=memfd(SHM_SIZE, sealed=True))
 
     srv = scripted(script)
-    shell = TestPmdShell(sut_node, [_vdev(srv)], name="joined")
+    shell = TestPmdShell(sut_node, [_vdev(srv)], name="joined").start_application()
     try:
         srv.wait()
         bad = [

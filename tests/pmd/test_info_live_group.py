@@ -16,8 +16,9 @@ import subprocess
 import time
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell, start_one_way, stop_one_way
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.ivshmem2.traffic import start_one_way, stop_one_way
 
 import ivshmem2_paths
 
@@ -45,10 +46,10 @@ def channel(shown, owner, remote):
 
 def test_live_group_with_traffic(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4, info=True)
-    rx = TestPmdShell(sut_node, [group.vdev()], name="rx", slot=0)     # joins first: ID 0
-    tx = TestPmdShell(sut_node, [group.vdev()], name="tx", slot=1)     # ID 1
-    rx.wait_link(0)
-    tx.wait_link(0)
+    rx = TestPmdShell(sut_node, [group.vdev()], name="rx", slot=0).start_application()     # joins first: ID 0
+    tx = TestPmdShell(sut_node, [group.vdev()], name="tx", slot=1).start_application()     # ID 1
+    assert rx.wait_link_status_up(0), f"{rx.name}: port 0 link not up within 20 s"
+    assert tx.wait_link_status_up(0), f"{tx.name}: port 0 link not up within 20 s"
     start_one_way(rx, tx)
     try:
         time.sleep(1)
@@ -96,10 +97,10 @@ def test_live_group_with_traffic(sut_node):
 
 def test_info_is_invisible_to_a_two_peer_group(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4, info=True)
-    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0)
-    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1)
-    a.wait_link(0)
-    b.wait_link(0)
+    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0).start_application()
+    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1).start_application()
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b.wait_link_status_up(0), f"{b.name}: port 0 link not up within 20 s"
     time.sleep(0.5)
     log_before = group.log()
     events_before = len(a.events()), len(b.events())
@@ -111,7 +112,7 @@ def test_info_is_invisible_to_a_two_peer_group(sut_node):
     # Each testpmd still has its single port with the link up, and saw no event.
     for shell in (a, b):
         assert shell.number_of_ports() == 1
-        assert shell.link_up(0)
+        assert shell.show_port_info(0).is_link_up
     assert (len(a.events()), len(b.events())) == events_before, (a.events(), b.events())
     assert group.log() == log_before, "the server logged something about the info client"
 
@@ -119,20 +120,20 @@ def test_info_is_invisible_to_a_two_peer_group(sut_node):
 def test_third_peer_joins_while_info_watches(sut_node):
     group = Ivshmem2Group(sut_node, max_peers=3, size="16M", output_size="4M", vectors=4,
                           info=True)
-    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0)
-    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1)
-    a.wait_link(0)
-    b.wait_link(0)
+    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0).start_application()
+    b = TestPmdShell(sut_node, [group.vdev()], name="b", slot=1).start_application()
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b.wait_link_status_up(0), f"{b.name}: port 0 link not up within 20 s"
     watch = sut_node.track(subprocess.Popen(
         [str(ivshmem2_paths.INFO), "--json", "--watch", str(group.info_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     first = json.loads(watch.stdout.readline())
     assert first["server"]["connected"] == [0, 1]
-    c = TestPmdShell(sut_node, [group.vdev()], name="c", slot=2)
+    c = TestPmdShell(sut_node, [group.vdev()], name="c", slot=2).start_application()
     assert c.number_of_ports() == 2
     for shell in (a, b, c):
-        shell.wait_link(0)
-        shell.wait_link(1)
+        assert shell.wait_link_status_up(0), f"{shell.name}: port 0 link not up within 20 s"
+        assert shell.wait_link_status_up(1), f"{shell.name}: port 1 link not up within 20 s"
     deadline = time.monotonic() + 30
     while True:
         shown = json.loads(watch.stdout.readline())

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
 
 import ivshmem2_paths
 
@@ -50,9 +50,9 @@ def pmd_in_eal_dir():
 
 def test_stock_testpmd_loads_installed_pmd_without_d(sut_node, pmd_in_eal_dir):
     group = Ivshmem2Group(sut_node)
-    a = TestPmdShell(sut_node, [group.vdev()], name="installed-a", load_pmd=False)
-    b = TestPmdShell(sut_node, [group.vdev()], name="installed-b", slot=1, load_pmd=False)
+    a = TestPmdShell(sut_node, [group.vdev()], name="installed-a", load_pmd=False).start_application()
+    b = TestPmdShell(sut_node, [group.vdev()], name="installed-b", slot=1, load_pmd=False).start_application()
     assert "-d" not in a.command and "-d" not in b.command
-    a.wait_link(0, timeout=30)
-    b.wait_link(0, timeout=30)
+    assert a.wait_link_status_up(0, timeout=30), f"{a.name}: port 0 link not up within 30 s"
+    assert b.wait_link_status_up(0, timeout=30), f"{b.name}: port 0 link not up within 30 s"
     assert a.show_port_info(0).driver_name == "net_ivshmem2"

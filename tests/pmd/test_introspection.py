@@ -14,8 +14,9 @@ import socket
 import time
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.params.testpmd import SimpleForwardingModes
 
 pytestmark = pytest.mark.pmd
 
@@ -25,13 +26,13 @@ RING = 1024  # -o 4M with 2 peers: one queue pair of 1024 slots
 @pytest.fixture
 def pair(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
-    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0)
-    b = TestPmdShell(sut_node, [group.vdev(**{"zero-copy": "yes"})], name="b", slot=1)
-    a.set_forward_mode("txonly")
-    b.set_forward_mode("rxonly")
-    b.start_forwarding()
-    a.start_forwarding()
-    a.wait_link(0)
+    a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0).start_application()
+    b = TestPmdShell(sut_node, [group.vdev(**{"zero-copy": "yes"})], name="b", slot=1).start_application()
+    a.set_forward_mode(SimpleForwardingModes.txonly)
+    b.set_forward_mode(SimpleForwardingModes.rxonly)
+    b.start()
+    a.start()
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
     time.sleep(0.5)
     yield a, b, group
     a.close()
@@ -63,8 +64,8 @@ def test_queue_info_and_burst_modes(pair):
 def test_xstats_names_and_reset(pair):
     a, b, group = pair
     group.restart()     # one reconnection, one more link up
-    b.wait_link(0, up=False)
-    b.wait_link(0)
+    assert b.wait_link_status_down(0), f"{b.name}: port 0 link not down within 20 s"
+    assert b.wait_link_status_up(0), f"{b.name}: port 0 link not up within 20 s"
     xs = b.show_port_xstats(0)
     for name in ("rx_bad_descriptor_errors", "rx_q0_bad_descriptor_errors",
                  "tx_q0_ring_full_packets", "tx_q0_doorbell_notifications",

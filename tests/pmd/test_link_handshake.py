@@ -14,8 +14,10 @@ import subprocess
 import time
 
 import pytest
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell, run_one_way
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.ivshmem2.traffic import run_one_way
+from framework.params.testpmd import SimpleForwardingModes
 
 pytestmark = pytest.mark.pmd
 
@@ -23,60 +25,60 @@ BURST = 32  # testpmd's default burst: what "start tx_first 1" sends
 
 
 def _shell(node, group, name, slot):
-    return TestPmdShell(node, [group.vdev()], name=name, slot=slot)
+    return TestPmdShell(node, [group.vdev()], name=name, slot=slot).start_application()
 
 
 def test_bursts_in_every_link_state(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     a = _shell(sut_node, group, "flowgen", 0)
     # flowgen bursts rx and tx without looking at the link: before any peer exists.
-    a.set_forward_mode("flowgen")
-    a.start_forwarding()
+    a.set_forward_mode(SimpleForwardingModes.flowgen)
+    a.start()
     time.sleep(2)
     assert a.alive()
     assert a.show_port_xstats(0)["tx_link_down_refused_packets"] > 0
 
     b = _shell(sut_node, group, "peer", 1)
-    b.set_forward_mode("rxonly")
-    b.start_forwarding()
-    a.wait_link(0)
+    b.set_forward_mode(SimpleForwardingModes.rxonly)
+    b.start()
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
     time.sleep(1)
     assert b.show_port_stats(0).rx_packets > 0
 
     # Link reset while a keeps bursting: peer port stop/start.
-    b.stop_forwarding()
-    b.port_stop(0)
-    a.wait_link(0, up=False)
+    b.stop()
+    b.stop_port(0)
+    assert a.wait_link_status_down(0), f"{a.name}: port 0 link not down within 20 s"
     time.sleep(1)
-    b.port_start(0)
-    b.start_forwarding()
-    a.wait_link(0)
+    b.start_port(0)
+    b.start()
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
     rx0 = b.show_port_stats(0).rx_packets
     time.sleep(1)
     assert b.show_port_stats(0).rx_packets > rx0
 
     # The peer vanishes (kill -9) while a keeps bursting.
     b.kill()
-    a.wait_link(0, up=False)
+    assert a.wait_link_status_down(0), f"{a.name}: port 0 link not down within 20 s"
     time.sleep(1)
     assert a.alive()
-    a.stop_forwarding()
+    a.stop()
 
 
 def _one_burst_arrives(sender, receiver):
     """sender injects one burst while receiver does not poll; receiver gets all of it."""
-    receiver.clear_port_stats()
-    sender.clear_port_stats()
-    sender.set_forward_mode("rxonly")
-    sender.start_forwarding(tx_first=1)
+    receiver.clear_port_stats_all()
+    sender.clear_port_stats_all()
+    sender.set_forward_mode(SimpleForwardingModes.rxonly)
+    sender.start_tx_first(1)
     time.sleep(0.5)
-    sender.stop_forwarding()
+    sender.stop()
     sent = sender.show_port_stats(0).tx_packets
     assert sent == BURST, f"sender refused its tx_first burst: {sender.show_port_xstats(0)}"
-    receiver.set_forward_mode("rxonly")
-    receiver.start_forwarding()
+    receiver.set_forward_mode(SimpleForwardingModes.rxonly)
+    receiver.start()
     time.sleep(1)
-    receiver.stop_forwarding()
+    receiver.stop()
     got = receiver.show_port_stats(0).rx_packets
     assert got == sent, f"{sent} sent after link up, {got} received"
 
@@ -85,26 +87,26 @@ def test_tx_first_burst_survives_peer_restart(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     a = _shell(sut_node, group, "a", 0)
     b1 = _shell(sut_node, group, "b1", 1)
-    a.wait_link(0)
-    b1.wait_link(0)
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b1.wait_link_status_up(0), f"{b1.name}: port 0 link not up within 20 s"
     # Move both rings' indices far from a fresh peer's (0).
     run_one_way(a, b1, 1.0)
     run_one_way(b1, a, 1.0)
 
     # b1 dies; b2 takes its place with fresh indices. a is up before it polls.
     b1.kill()
-    a.wait_link(0, up=False)
+    assert a.wait_link_status_down(0), f"{a.name}: port 0 link not down within 20 s"
     b2 = _shell(sut_node, group, "b2", 1)
-    a.wait_link(0)
-    b2.wait_link(0)
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b2.wait_link_status_up(0), f"{b2.name}: port 0 link not up within 20 s"
     _one_burst_arrives(b2, a)    # fresh producer -> receiver with stale indices
 
     # And the other way: a's indices are old, b3 is a fresh receiver.
     b2.kill()
-    a.wait_link(0, up=False)
+    assert a.wait_link_status_down(0), f"{a.name}: port 0 link not down within 20 s"
     b3 = _shell(sut_node, group, "b3", 1)
-    a.wait_link(0)
-    b3.wait_link(0)
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b3.wait_link_status_up(0), f"{b3.name}: port 0 link not up within 20 s"
     _one_burst_arrives(a, b3)
 
 
@@ -115,16 +117,16 @@ def test_frozen_peer_is_declared_down_by_heartbeat(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     a = _shell(sut_node, group, "a", 0)
     b = _shell(sut_node, group, "b", 1)
-    a.wait_link(0)
-    b.wait_link(0)
+    assert a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s"
+    assert b.wait_link_status_up(0), f"{b.name}: port 0 link not up within 20 s"
     b.kill(signal.SIGSTOP)
     try:
-        a.wait_link(0, up=False, timeout=20)
+        assert a.wait_link_status_down(0, timeout=20), f"{a.name}: port 0 link not down within 20 s"
         assert a.show_port_xstats(0)["link_heartbeat_timeout_events"] == 1
     finally:
         b.kill(signal.SIGCONT)
-    a.wait_link(0, timeout=20)
-    b.wait_link(0, timeout=20)
+    assert a.wait_link_status_up(0, timeout=20), f"{a.name}: port 0 link not up within 20 s"
+    assert b.wait_link_status_up(0, timeout=20), f"{b.name}: port 0 link not up within 20 s"
     out = run_one_way(b, a, 1.0)
     assert b.show_port_stats(0).rx_packets > 0, out
 
@@ -136,14 +138,14 @@ def test_bad_descriptor_flood_takes_link_down(paths, sut_node):
     assert tool.exists(), f"{tool} not built"
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     pmd = _shell(sut_node, group, "flooded", 0)
-    pmd.set_forward_mode("rxonly")
-    pmd.start_forwarding()
+    pmd.set_forward_mode(SimpleForwardingModes.rxonly)
+    pmd.start()
     peer = sut_node.track(subprocess.Popen([str(tool), str(group.socket_path), "0", "flood"],
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                            text=True))
     line = peer.stdout.readline()
     assert line.startswith("flooded="), line + peer.stdout.read()
-    pmd.wait_link(0, up=False, timeout=10)
+    assert pmd.wait_link_status_down(0, timeout=10), f"{pmd.name}: port 0 link not down within 10 s"
     assert peer.poll() is None, "the peer left: the link went down for another reason"
     xs = pmd.show_port_xstats(0)
     assert xs["link_bad_peer_events"] == 1, xs

@@ -9,9 +9,10 @@ import subprocess
 import time
 
 import pytest
-from framework.examples import build_example
-from framework.ivshmem2 import Ivshmem2Group
-from framework.testpmd_shell import TestPmdShell
+from framework.ivshmem2.examples import build_example
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.remote_session.testpmd_shell import TestPmdShell
+from framework.params.testpmd import SimpleForwardingModes
 
 pytestmark = pytest.mark.pmd
 
@@ -31,10 +32,10 @@ def _wait_log(path, proc, pattern, timeout, since=0):
 
 def _wake_by_traffic(peer, log, l3):
     mark = len(log.read_text(errors="replace"))
-    peer.set_forward_mode("txonly")
-    peer.start_forwarding()
+    peer.set_forward_mode(SimpleForwardingModes.txonly)
+    peer.start()
     time.sleep(2)
-    peer.stop_forwarding()
+    peer.stop()
     _wait_log(log, l3, WAKE_LOG, timeout=10, since=mark)
 
 
@@ -66,8 +67,8 @@ def test_rx_interrupts_after_server_restart(sut_node, new_id):
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True))
     _wait_log(log, l3, r"joined as peer 0 ", timeout=60)
-    peer = TestPmdShell(sut_node, [group.vdev()], name="intr-peer", slot=1)
-    peer.wait_link(0, timeout=30)
+    peer = TestPmdShell(sut_node, [group.vdev()], name="intr-peer", slot=1).start_application()
+    assert peer.wait_link_status_up(0, timeout=30), f"{peer.name}: port 0 link not up within 30 s"
     _wait_log(log, l3, r"Link up", timeout=60)
     time.sleep(1)
     _wake_by_traffic(peer, log, l3)
@@ -83,7 +84,7 @@ def test_rx_interrupts_after_server_restart(sut_node, new_id):
     else:
         group.restart()
     time.sleep(1)
-    peer.wait_link(0, timeout=60)
+    assert peer.wait_link_status_up(0, timeout=60), f"{peer.name}: port 0 link not up within 60 s"
     assert peer.show_port_xstats(0)["link_server_reconnect_events"] == 1
     time.sleep(2)       # l3fwd-power back asleep on the (re-armed) eventfds
     _wake_by_traffic(peer, log, l3)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from framework.examples import build_example
+from framework.ivshmem2.examples import build_example
 
 import ivshmem2_paths
 from ivshmem2_server import Server

@@ -13,7 +13,7 @@ import yaml
 
 from framework.exception import ConfigError
 
-DTS_DIR = Path(__file__).resolve().parents[1]
+DTS_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_CONF = DTS_DIR / "conf.yaml"
 
 

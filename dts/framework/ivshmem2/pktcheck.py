@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""Run app/ivshmem2-pktcheck (generator/checker) and read its verdict.
+"""Run app/ivshmem2-pktcheck (generator/checker) as a BlockingApp and read its verdict.
+
+    rx = Pktcheck(node, [group.vdev()], ["--mode", "rx", ...], slot=0).start_application()
+    result = rx.wait(180)          # a PktcheckResult
 
 pktcheck prints one line "PKTCHECK_JSON {...}" with every counter and an
 "errors" list; its exit status is 0 only when every received frame was
@@ -11,13 +14,12 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
-from framework.node import SutNode
-from framework.virtual_device import VirtualDevice
+from framework.remote_session.blocking_app import BlockingApp
+from framework.testbed_model.node import SutNode
+from framework.testbed_model.virtual_device import VirtualDevice
 
 
 @dataclass
@@ -42,40 +44,21 @@ class PktcheckResult:
         return self.output[i:] if i >= 0 else self.output[-3000:]
 
 
-class Pktcheck:
+class Pktcheck(BlockingApp):
     """One pktcheck process on its own lcore (slot 0 or 1)."""
 
     def __init__(self, node: SutNode, vdevs: Sequence[VirtualDevice], args: Sequence[str], *,
                  slot: int = 0, name: str = "pktcheck", load_pmd: bool = True,
                  eal_args: Sequence[str] = ()):
-        self.node = node
-        self.name = name
         core = node.config.lcores[slot % len(node.config.lcores)]
         prefix = node.file_prefix(name)
         eal = node.eal_args(prefix, vdevs, load_pmd=load_pmd, lcores=["-l", str(core)])
         eal += list(eal_args)
-        self.command = [str(node.pktcheck_path), *eal, "--", *[str(a) for a in args]]
-        self.log_path: Path = node.workdir / f"{prefix}.log"
-        self._log = open(self.log_path, "wb")
-        self.proc = node.track(subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                                stdout=self._log, stderr=subprocess.STDOUT,
-                                                start_new_session=True))
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        super().__init__(node, node.pktcheck_path, name, [*eal, "--", *args])
 
     def wait(self, timeout: float) -> PktcheckResult:
         """Wait for the exit (SIGINT, then SIGKILL after @timeout) and parse."""
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                rc = self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                rc = self.proc.wait()
-        self._log.close()
+        rc = self.wait_for_exit(timeout)
         out = self.output()
         data: dict = {}
         for line in out.splitlines():
@@ -84,8 +67,5 @@ class Pktcheck:
         return PktcheckResult(rc, data, out)
 
     def interrupt(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
+        """SIGINT: pktcheck stops, prints its verdict and exits."""
+        self.send_signal(signal.SIGINT)

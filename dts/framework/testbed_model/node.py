@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""The system under test: this host, its lcores, binaries and processes."""
+"""The system under test (SutNode): this host, its lcores, binaries and processes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import List, Optional, Sequence
 
 import ivshmem2_paths
 from framework.config import NodeConfig
-from framework.virtual_device import VirtualDevice
+from framework.testbed_model.topology import Topology, TopologyType
+from framework.testbed_model.virtual_device import VirtualDevice
 
 _prefix_counter = itertools.count()
 
@@ -40,6 +41,8 @@ class SutNode:
         self.workdir = Path(tempfile.mkdtemp(prefix="iv2-dts-"))
         self._procs: List[subprocess.Popen] = []
         self._closers: list = []
+        #: No traffic generator node: traffic comes from other processes here.
+        self.topology = Topology(TopologyType.no_link)
 
     # --- binaries ---
     @property

@@ -4,18 +4,32 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 
 class VirtualDevice:
-    """A --vdev argument: a name such as "net_ivshmem2" plus devargs."""
+    """One --vdev argument, e.g. VirtualDevice("net_ring0") or
+    VirtualDevice("net_memif0,role=server,socket=/run/m.sock").
 
-    def __init__(self, name: str, args: Optional[Dict[str, object]] = None):
-        self.name = name
-        self.args = dict(args or {})
+    Attributes:
+        name: the whole --vdev string: driver name (with instance number)
+            and its comma-separated devargs.
+    """
+
+    def __init__(self, name: str):
+        self.name = str(name)
+
+    @property
+    def driver(self) -> str:
+        """The device name without devargs ("net_memif0")."""
+        return self.name.split(",", 1)[0]
 
     def __str__(self) -> str:
-        return ",".join([self.name] + [f"{k}={v}" for k, v in self.args.items()])
+        return self.name
 
     def __repr__(self) -> str:
-        return f"VirtualDevice({str(self)!r})"
+        return f"VirtualDevice({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VirtualDevice) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
