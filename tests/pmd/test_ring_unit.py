@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 """C unit tests of the PMD's ring module (layout, index arithmetic, hostile descriptors)
-and of tx_burst against a consumer the test plays."""
+and of tx_burst against a consumer the test plays.
+
+The tests live beside the PMD, in drivers/net/ivshmem2/tests/ (built into
+<build>/drivers/net/ivshmem2/tests/)."""
 
 import os
 import re
@@ -9,8 +12,12 @@ import shutil
 import subprocess
 
 
+def _binary(paths, name):
+    return paths.BUILD / "drivers" / "net" / "ivshmem2" / "tests" / name
+
+
 def test_ring_module_unit(paths):
-    binary = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_ring_test"
+    binary = _binary(paths, "ivshmem2_ring_test")
     assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
     proc = subprocess.run([str(binary)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -19,7 +26,7 @@ def test_ring_module_unit(paths):
 
 
 def _run_burst_test(paths, name):
-    binary = paths.BUILD / "drivers" / "net" / "ivshmem2" / name
+    binary = _binary(paths, name)
     assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
     prefix = f"iv2{name[-7:]}{os.getpid()}"
     try:
