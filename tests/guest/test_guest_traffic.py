@@ -138,7 +138,8 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
     (gdir / "kill-now").touch()
     wait_for(lambda: (gdir / "killed").exists(), 60, "kill -9 in the guest", guests=guests)
     # The host polls: a dead peer's heartbeat stands still 3 s, the tick sees it.
-    assert host.wait_link_status_down(0, timeout=10), f"{host.name}: port 0 link not down within 10 s"
+    assert host.wait_link_status_down(0, timeout=10), \
+        f"{host.name}: port 0 link not down within 10 s"
     xstats = host.show_port_xstats(0)
     assert xstats.get("link_heartbeat_timeout_events") == 1, xstats
     assert "no heartbeat from peer" in host.output(), host.output()[-3000:]
@@ -146,7 +147,8 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
 
     # Phase 2: a new testpmd in the guest, link and traffic come back.
     (gdir / "restart-now").touch()
-    wait_for(lambda: host.show_port_info(0).is_link_up, 300, "host link up after the restart", guests=guests)
+    wait_for(lambda: host.show_port_info(0).is_link_up, 300, "host link up after the restart",
+             guests=guests)
     wait_for(lambda: host_rx() > rx_dead + 1000, 120, "traffic after the restart",
              guests=guests)
     (gdir / "stop-now").touch()

@@ -19,7 +19,8 @@ def test_hostile_peer_is_contained(paths, sut_node):
     assert tool.exists(), f"{tool} not built"
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     pmd = TestPmdShell(sut_node, [group.vdev()], name="hostile").start_application()
-    pmd.set_forward_mode(SimpleForwardingModes.io)   # frames go back out: exercises tx against a bad head
+    # frames go back out: exercises tx against a bad head
+    pmd.set_forward_mode(SimpleForwardingModes.io)
     pmd.start()
     proc = subprocess.run([str(tool), str(group.socket_path), "0"], capture_output=True,
                           text=True, timeout=120)

@@ -46,8 +46,9 @@ def channel(shown, owner, remote):
 
 def test_live_group_with_traffic(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4, info=True)
-    rx = TestPmdShell(sut_node, [group.vdev()], name="rx", slot=0).start_application()     # joins first: ID 0
-    tx = TestPmdShell(sut_node, [group.vdev()], name="tx", slot=1).start_application()     # ID 1
+    # rx joins first: ID 0
+    rx = TestPmdShell(sut_node, [group.vdev()], name="rx", slot=0).start_application()
+    tx = TestPmdShell(sut_node, [group.vdev()], name="tx", slot=1).start_application()  # ID 1
     assert rx.wait_link_status_up(0), f"{rx.name}: port 0 link not up within 20 s"
     assert tx.wait_link_status_up(0), f"{tx.name}: port 0 link not up within 20 s"
     start_one_way(rx, tx)

@@ -50,8 +50,10 @@ def pmd_in_eal_dir():
 
 def test_stock_testpmd_loads_installed_pmd_without_d(sut_node, pmd_in_eal_dir):
     group = Ivshmem2Group(sut_node)
-    a = TestPmdShell(sut_node, [group.vdev()], name="installed-a", load_pmd=False).start_application()
-    b = TestPmdShell(sut_node, [group.vdev()], name="installed-b", slot=1, load_pmd=False).start_application()
+    a = TestPmdShell(sut_node, [group.vdev()], name="installed-a",
+                     load_pmd=False).start_application()
+    b = TestPmdShell(sut_node, [group.vdev()], name="installed-b", slot=1,
+                     load_pmd=False).start_application()
     assert "-d" not in a.command and "-d" not in b.command
     assert a.wait_link_status_up(0, timeout=30), f"{a.name}: port 0 link not up within 30 s"
     assert b.wait_link_status_up(0, timeout=30), f"{b.name}: port 0 link not up within 30 s"

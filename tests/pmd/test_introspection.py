@@ -27,7 +27,8 @@ RING = 1024  # -o 4M with 2 peers: one queue pair of 1024 slots
 def pair(sut_node):
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
     a = TestPmdShell(sut_node, [group.vdev()], name="a", slot=0).start_application()
-    b = TestPmdShell(sut_node, [group.vdev(**{"zero-copy": "yes"})], name="b", slot=1).start_application()
+    b = TestPmdShell(sut_node, [group.vdev(**{"zero-copy": "yes"})], name="b",
+                     slot=1).start_application()
     a.set_forward_mode(SimpleForwardingModes.txonly)
     b.set_forward_mode(SimpleForwardingModes.rxonly)
     b.start()
