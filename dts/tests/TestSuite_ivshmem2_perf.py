@@ -29,20 +29,21 @@ class TestIvshmem2Perf(Ivshmem2Suite):
         Verify:
             Frames flowed at each size (the rate is printed, not judged).
         """
-        with self.peer(0, "perf-a") as a, self.peer(1, "perf-b") as b:
-            self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
-            print("\nnet_ivshmem2 txonly -> rxonly")
-            for size in (64, 1518):
-                b.send_command(f"set txpkts {size}")
-                start_one_way(a, b)
-                time.sleep(1)
-                a.clear_port_stats(0)
-                time.sleep(3)
-                rx = a.show_port_stats(0).rx_packets
-                stop_one_way(a, b)
-                mpps = rx / 3 / 1e6
-                print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
-                self.verify(rx > 0, f"no frames at {size} bytes")
+        a = self.peer(0, "perf-a").start_application()
+        b = self.peer(1, "perf-b").start_application()
+        self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
+        print("\nnet_ivshmem2 txonly -> rxonly")
+        for size in (64, 1518):
+            b.send_command(f"set txpkts {size}")
+            start_one_way(a, b)
+            time.sleep(1)
+            a.clear_port_stats(0)
+            time.sleep(3)
+            rx = a.show_port_stats(0).rx_packets
+            stop_one_way(a, b)
+            mpps = rx / 3 / 1e6
+            print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
+            self.verify(rx > 0, f"no frames at {size} bytes")
 
     @perf_test
     def test_perf_ping_pong(self) -> None:
