@@ -87,11 +87,9 @@ def _ivshmem2(zc: bool):
 def _memif(zc: bool):
     def vdevs(bench: "Bench"):
         sock = bench.node.workdir / "memif.sock"
-        client = {"role": "client", "socket": sock}
-        if zc:
-            client["zero-copy"] = "yes"
+        client = f"net_memif0,role=client,socket={sock}" + (",zero-copy=yes" if zc else "")
         return ([VirtualDevice(f"net_memif0,role=server,socket={sock}")],
-                [VirtualDevice(",".join(["net_memif0"] + [f"{k}={v}" for k, v in client.items()]))])
+                [VirtualDevice(client)])
     return vdevs
 
 

@@ -75,7 +75,7 @@ def test_guest_reset_under_traffic_host_link_down_then_back(
 
     require_built(ivshmem2_paths.PMD)
     srv = ivshmem2_server(*SERVER_OPTIONS)
-    host = Victim(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
+    host = Victim(host_node, [VirtualDevice(f"net_ivshmem20,socket={srv.sock}")],
                   name="host-reset").start_application()
     host.set_forward_mode(SimpleForwardingModes.io)
     host.start()

@@ -71,7 +71,7 @@ def test_guest_and_host_vdev_peer_both_directions(guest_harness, ivshmem2_server
     srv = ivshmem2_server(*SERVER_OPTIONS)
     common = ["--frames", str(GUEST_FRAMES), "--sizes", SIZES, "--seed", str(SEED),
               "--link-timeout", "400", "--timeout", "500", "--linger", "2"]
-    host = Pktcheck(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
+    host = Pktcheck(host_node, [VirtualDevice(f"net_ivshmem20,socket={srv.sock}")],
                     ["--mode", "both", "--id", "1", *common], name="host-pc").start_application()
     guest_cmd = pktcheck_in_guest("both", PREPARE, "--id 2")
     guests = background_guests([guest_cmd], results_dir, config=guest_config(srv.sock))
@@ -122,7 +122,7 @@ def test_kill9_in_guest_heartbeat_takes_host_link_down_restart_brings_it_back(
 
     require_built(ivshmem2_paths.PMD)
     srv = ivshmem2_server(*SERVER_OPTIONS)
-    host = TestPmdShell(host_node, [VirtualDevice("net_ivshmem20", {"socket": srv.sock})],
+    host = TestPmdShell(host_node, [VirtualDevice(f"net_ivshmem20,socket={srv.sock}")],
                         name="host-kill9").start_application()
     host.set_forward_mode(SimpleForwardingModes.io)
     host.start()

@@ -40,7 +40,7 @@ def _setup(srv, **kw):
 
 
 def _vdev(srv):
-    return VirtualDevice("net_ivshmem20", {"socket": srv.path})
+    return VirtualDevice(f"net_ivshmem20,socket={srv.path}")
 
 
 def _probe_output(sut_node, srv):

@@ -23,7 +23,7 @@ NET = 0x4932
 
 
 def _vdev(srv):
-    return VirtualDevice("net_ivshmem20", {"socket": srv.path})
+    return VirtualDevice(f"net_ivshmem20,socket={srv.path}")
 
 
 def _init(**kw):
