@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,9 @@ from framework.testbed_model.node import SutNode
 from framework.testbed_model.topology import Topology, TopologyType
 
 DTS_DIR = Path(__file__).resolve().parent
+# Where the TestSuite_<name>.py files are (dts/unit/test_runner.py points it
+# at suites of its own, which must be below dts/ for these hooks to see them).
+SUITES_DIR = Path(os.environ.get("DTS_SUITES_DIR", DTS_DIR / "tests")).resolve()
 
 # framework/test_suite.py would match python_files; it is not a test module.
 collect_ignore = ["framework"]
@@ -74,7 +78,7 @@ def _test_run_result() -> TestRunResult:
 
 def pytest_collect_file(file_path: Path, parent):
     if (file_path.suffix == ".py" and file_path.name.startswith("TestSuite_")
-            and file_path.parent == DTS_DIR / "tests"):
+            and file_path.parent == SUITES_DIR):
         suite = file_path.stem[len("TestSuite_"):]
         wanted = _config().test_suites
         if wanted and suite not in wanted:
@@ -166,7 +170,10 @@ class DtsCase(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.parent.name}::{self.name}"
+        # The line of the case (0-based): a skip is reported at it.
+        fn = getattr(self.parent.suite_class, self.name)
+        line = inspect.getsourcelines(fn)[1] - 1
+        return self.path, line, f"{self.parent.name}::{self.name}"
 
 
 def _phase_result(call) -> Result:
