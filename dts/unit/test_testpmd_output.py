@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""Unit tests of framework/remote_session/testpmd_output.py: answers, prompts and interleaved events.
+"""Unit tests of framework/remote_session/testpmd_output.py: answers, prompts
+and interleaved events.
 
 Pure Python, no testpmd: the streams below are what testpmd's two threads
 can write into one pipe (see the module docstring for why).
