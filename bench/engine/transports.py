@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""The transports the engine compares, and how to start their two peers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Tuple
+
+from . import fw
+
+
+@dataclass
+class Transport:
+    """How to start peer A and peer B of one transport.
+
+    vdevs(node, group) returns (A's vdevs, B's vdevs); @group is a running
+    ivshmem2 group when needs_server, else None. single_process: one testpmd
+    with both vdevs as ports 0 and 1 (net_null, the one-lcore ceiling).
+    """
+
+    name: str
+    describe: str
+    vdevs: Callable[[object, object], Tuple[list, list]]
+    eal_a: List[str] = field(default_factory=list)
+    eal_b: List[str] = field(default_factory=list)
+    needs_server: bool = False
+    load_pmd: bool = False
+    single_process: bool = False
+    latency: bool = True  # pktcheck ping/pong can run over it
+
+
+def _ivshmem2(zc: bool):
+    def vdevs(node, group):
+        extra = {"zero-copy": "yes"} if zc else {}
+        return [group.vdev(**extra)], [group.vdev(**extra)]
+    return vdevs
+
+
+def _memif(zc: bool):
+    def vdevs(node, group):
+        sock = node.workdir / ("memif-zc.sock" if zc else "memif.sock")
+        client = {"role": "client", "socket": sock}
+        if zc:
+            client["zero-copy"] = "yes"
+        return ([fw.VirtualDevice("net_memif0", {"role": "server", "socket": sock})],
+                [fw.VirtualDevice("net_memif0", client)])
+    return vdevs
+
+
+def _vhost(node, group):
+    sock = node.workdir / "vhost.sock"
+    return ([fw.VirtualDevice("net_vhost0", {"iface": sock, "queues": 1})],
+            [fw.VirtualDevice("net_virtio_user0", {"path": sock, "queues": 1})])
+
+
+def _null(node, group):
+    # size= follows the frame size; the engine sets it per case (see runner).
+    return ([fw.VirtualDevice("net_null0", {}), fw.VirtualDevice("net_null1", {})], [])
+
+
+TRANSPORTS: Dict[str, Transport] = {t.name: t for t in [
+    Transport("ivshmem2", "net_ivshmem2 (vdev, ivshmem2-server), copy RX", _ivshmem2(False),
+              needs_server=True, load_pmd=True),
+    Transport("ivshmem2-zc", "net_ivshmem2, zero-copy RX (zero-copy=yes on both peers)",
+              _ivshmem2(True), needs_server=True, load_pmd=True),
+    Transport("memif", "net_memif, copy mode", _memif(False)),
+    Transport("memif-zc", "net_memif, client zero-copy (zero-copy=yes on B)", _memif(True),
+              eal_b=["--single-file-segments"]),
+    Transport("vhost", "vhost-user (A) <-> virtio-user (B)", _vhost,
+              eal_a=["--single-file-segments"], eal_b=["--single-file-segments"]),
+    Transport("null", "net_null x2 in one testpmd (one lcore, no second process: a ceiling)",
+              _null, single_process=True, latency=False),
+]}
+
+WORKLOADS = {
+    "uni": "B txonly -> A rxonly; Mpps received by A",
+    "bidi": "io forwarding on both peers after `start tx_first 16` on each; Mpps = A RX + B RX",
+    "mac": "mac forwarding on both peers after `start tx_first 16` on each; "
+           "Mpps = A RX + B RX",
+}
+
+SIZES = [64, 128, 256, 512, 1024, 1518, 9000]
