@@ -9,7 +9,7 @@ perf.json:
    "parameters": [{"name": ..., "value": ...}],
    "metadata": {cpu_model, kernel, dpdk_version, project, lcores, duration_s, ...},
    "samples": [every window], "latency": {transport: {idle, max, load}},
-   "errors": [...]}
+   "errors": [...], "warnings": [...]}
 status is FAIL when a case failed to run or a verdict is FAIL.
 Everything else (markdown, plots, verdicts) is derived from that dict, so
 bench.py --render / --expect work on a stored perf.json.
@@ -33,7 +33,7 @@ def _name(r: Row) -> str:
 
 
 def build(cfg, meta: dict, samples: List[Sample], latency: Dict[str, dict],
-          errors: List[str]) -> dict:
+          errors: List[str], warnings: Optional[List[str]] = None) -> dict:
     rows = summarize(samples, cfg.baseline)
     result = {
         "status": "PASS",
@@ -43,6 +43,7 @@ def build(cfg, meta: dict, samples: List[Sample], latency: Dict[str, dict],
         "samples": [s.to_dict() for s in samples],
         "latency": latency,
         "errors": list(errors),
+        "warnings": list(warnings or []),
     }
     _fill_performance(result, rows, {})
     # A case asked for but never measured is an error too.
@@ -189,6 +190,8 @@ def markdown(result: dict) -> str:
                            f"{p.get('p99_us', 0):.2f} | {p.get('max_us', 0):.2f} |")
     if result.get("errors"):
         out += ["", "## Errors", ""] + [f"- {e}" for e in result["errors"]]
+    if result.get("warnings"):
+        out += ["", "## Warnings", ""] + [f"- {e}" for e in result["warnings"]]
     return "\n".join(out) + "\n"
 
 

@@ -26,6 +26,7 @@ class Sample:
     rx_b: int = 0           # frames received by peer B in the window
     cpp_testpmd: Dict[str, float] = field(default_factory=dict)  # peer -> cycles/packet
     cpp_tsc: Dict[str, float] = field(default_factory=dict)      # peer -> cycles/packet
+    rx_frame_bytes: float = 0.0  # mean size of the frames A received (port stats)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Tuple
 
@@ -37,9 +38,17 @@ def _ivshmem2(zc: bool):
     return vdevs
 
 
+_socket_count = itertools.count()
+
+
+def _socket(node, name: str):
+    """A fresh socket path per pair: a killed peer leaves its socket file."""
+    return node.workdir / f"{name}-{next(_socket_count)}.sock"
+
+
 def _memif(zc: bool):
     def vdevs(node, group):
-        sock = node.workdir / ("memif-zc.sock" if zc else "memif.sock")
+        sock = _socket(node, "memif")
         client = {"role": "client", "socket": sock}
         if zc:
             client["zero-copy"] = "yes"
@@ -49,7 +58,7 @@ def _memif(zc: bool):
 
 
 def _vhost(node, group):
-    sock = node.workdir / "vhost.sock"
+    sock = _socket(node, "vhost")
     return ([fw.VirtualDevice("net_vhost0", {"iface": sock, "queues": 1})],
             [fw.VirtualDevice("net_virtio_user0", {"path": sock, "queues": 1})])
 
