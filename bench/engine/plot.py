@@ -38,8 +38,11 @@ def throughput(result: dict, path: Path) -> bool:
             xs = [p["size"] for p in pts]
             med = [p["median"] for p in pts]
             err = [[p["median"] - p["min"] for p in pts], [p["max"] - p["median"] for p in pts]]
-            ax.errorbar(xs, med, yerr=err, marker="o", capsize=3, label=t)
+            style = {"color": "0.5", "linestyle": "--"} if t == "null" else \
+                {"color": f"C{list(TRANSPORTS).index(t)}"}
+            ax.errorbar(xs, med, yerr=err, marker="o", capsize=3, label=t, **style)
         ax.set_xscale("log")
+        ax.set_yscale("log")
         sizes = sorted({p["size"] for p in perf})
         ax.set_xticks(sizes, [str(s) for s in sizes])
         ax.set_xlabel("frame size (bytes)")

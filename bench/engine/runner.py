@@ -111,6 +111,7 @@ class Engine:
         self.samples: List[Sample] = []
         self.errors: List[str] = []
         self.warnings: List[str] = []
+        self._shells: list = []  # the running pair, for error messages
         self.placements: List[dict] = []
         self.latency: Dict[str, dict] = {}
         self.tsc_mhz = 0
@@ -125,12 +126,15 @@ class Engine:
             vdevs = [fw.VirtualDevice(f"net_null{i}", {"size": size}) for i in (0, 1)]
             a = fw.TestPmdShell(self.node, vdevs, slot=0, name="null", load_pmd=False,
                                 app_args=app)
+            self._shells = [a]
             return a, None
         va, vb = t.vdevs(self.node, group)
         a = fw.TestPmdShell(self.node, va, slot=0, name=f"{t.name}-a", load_pmd=t.load_pmd,
                             eal_args=t.eal_a, app_args=app)
+        self._shells = [a]
         b = fw.TestPmdShell(self.node, vb, slot=1, name=f"{t.name}-b", load_pmd=t.load_pmd,
                             eal_args=t.eal_b, app_args=app)
+        self._shells = [a, b]
         a.wait_link(0, True, timeout=60)
         b.wait_link(0, True, timeout=60)
         if jumbo:
@@ -153,10 +157,14 @@ class Engine:
         except Exception as e:  # noqa: BLE001 - one transport failing is a result
             text = str(e)
             text = text if len(text) <= 900 else text[:450] + " [...] " + text[-450:]
-            msg = f"{what}: {type(e).__name__}: {text}"
+            dead = [f"{sh.name} exited with {sh.proc.returncode}" for sh in self._shells
+                    if sh.proc is not None and sh.proc.poll() is not None]
+            msg = f"{what}: {type(e).__name__}: " + (f"[{'; '.join(dead)}] " if dead else "") \
+                + text
             self.errors.append(msg)
             log(msg)
         finally:
+            self._shells = []
             # memif testpmd often segfaults on shutdown: exit codes are ignored.
             self.node.kill_all()
 
