@@ -119,7 +119,7 @@ def header_lines(result: dict) -> List[str]:
         f"{c['transport']}: A ran on {c['a'].get('last_cpu')}"
         + (f", B on {c['b'].get('last_cpu')}" if "b" in c else "")
         for c in lc.get("checks", []))
-    ver_txt = {True: "verified (busiest thread of each peer pinned to and running on its CPU)",
+    ver_txt = {True: "verified (each peer's forwarding thread pinned to and running on its CPU)",
                False: "NOT as asked", None: "not checked"}[verified]
     p = {x["name"]: x["value"] for x in result["parameters"]}
     return [

@@ -111,14 +111,24 @@ def threads(pid: int, proc: Path = Path("/proc")) -> List[ThreadPlace]:
     return out
 
 
-def forwarding_thread(places: List[ThreadPlace]) -> Optional[ThreadPlace]:
-    """The busiest thread: a polling forwarding lcore uses a whole CPU."""
+WORKER_RE = re.compile(r"(?:rte|lcore|dpdk)-?worker-?(\d+)$")
+
+
+def forwarding_thread(places: List[ThreadPlace], lcore: int = 1) -> Optional[ThreadPlace]:
+    """The thread of forwarding lcore @lcore by its DPDK name (22.11
+    "rte-worker-1", older "lcore-worker-1", 24.11 "dpdk-worker1"); else the
+    busiest thread (a polling lcore uses a whole CPU). A single-lcore app
+    (pktcheck) forwards on its main thread."""
+    for p in places:
+        m = WORKER_RE.search(p.name)
+        if m and int(m.group(1)) == lcore:
+            return p
     return max(places, key=lambda p: p.cpu_ticks, default=None)
 
 
 def check_placement(pid: int, want_cpu: int, proc: Path = Path("/proc")) -> dict:
-    """Did the busiest thread of @pid (its forwarding lcore) run on
-    @want_cpu only? Read while it forwards."""
+    """Did the forwarding lcore's thread of @pid run on @want_cpu only
+    (affinity and last CPU)? Read while it forwards."""
     try:
         places = threads(pid, proc)
     except OSError as e:
