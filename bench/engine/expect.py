@@ -46,7 +46,11 @@ def apply_profile(cfg, prof: dict, name: str) -> None:
     """Set the Config fields a profile names."""
     for key, attr in PROFILE_KEYS.items():
         if key in prof:
-            setattr(cfg, attr, list(prof[key]) if isinstance(prof[key], list) else prof[key])
+            v = prof[key]
+            if key in ("transports", "workloads"):
+                # YAML reads a bare null as None: the transport is "null".
+                v = ["null" if x is None else str(x) for x in v]
+            setattr(cfg, attr, list(v) if isinstance(v, list) else v)
     cfg.profile = name
 
 

@@ -77,7 +77,7 @@ def _fill_performance(result: dict, rows: List[Row], exp: expect.Expectations) -
         v, delta = expect.verdict(r.median, e)
         d = r.to_dict()
         d.pop("values")
-        perf.append({"name": _name(r), "value": round(r.median, 3), "unit": UNIT,
+        perf.append({"name": _name(r), "value": round(float(r.median), 3), "unit": UNIT,
                      "delta": None if delta is None else round(delta, 4),
                      **{k: (round(x, 4) if isinstance(x, float) else x) for k, x in d.items()},
                      "baseline": base, "expected": e[0] if e else None,
