@@ -46,6 +46,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--latency", action=argparse.BooleanOptionalAction, default=None,
                    help="also ping-pong latency, idle and at 50 %% of max (default off)")
     g.add_argument("--latency-seconds", type=float)
+    g.add_argument("--syscalls", action="store_true",
+                   help="also count syscalls (strace -c -f) of both peers during uni 64 B")
     g.add_argument("--descriptors", type=int)
     g.add_argument("--burst", type=int)
     g.add_argument("--eal-memory", default="--in-memory",
@@ -93,6 +95,7 @@ def config_from(a) -> Config:
         if len(c) != 2:
             raise ValueError("--cpus A,B: two CPU numbers")
         cfg.cpus = (c[0], c[1])
+    cfg.syscalls = cfg.syscalls or a.syscalls
     cfg.eal_memory = a.eal_memory.split()
     cfg.mbufs = a.mbufs
     cfg.validate()

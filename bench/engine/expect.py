@@ -24,7 +24,7 @@ PASS, FAIL, NONE = "PASS", "FAIL", "NO-EXPECTATION"
 PROFILE_KEYS = {"transports": "transports", "workloads": "workloads", "sizes": "sizes",
                 "reps": "reps", "window_s": "window_s", "warmup_s": "warmup_s",
                 "baseline": "baseline", "latency": "latency",
-                "latency_window_s": "latency_window_s", "descriptors": "descriptors",
+                "latency_window_s": "latency_window_s", "syscalls": "syscalls", "descriptors": "descriptors",
                 "burst": "burst"}
 
 

@@ -24,11 +24,12 @@ from framework.exception import DTSError, ShellError  # noqa: E402
 from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
 from framework.node import SutNode  # noqa: E402
 from framework.pktcheck import Pktcheck  # noqa: E402
+from framework.strace import count_syscalls  # noqa: E402
 from framework.testpmd_shell import TestPmdShell  # noqa: E402
 from framework.virtual_device import VirtualDevice  # noqa: E402
 
 __all__ = ["BenchNode", "DTSError", "Ivshmem2Group", "NodeConfig", "Pktcheck", "ShellError",
-           "SutNode", "TestPmdShell", "VirtualDevice", "make_node"]
+           "SutNode", "count_syscalls", "TestPmdShell", "VirtualDevice", "make_node"]
 
 
 class BenchNode(SutNode):

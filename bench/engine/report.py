@@ -188,6 +188,16 @@ def markdown(result: dict) -> str:
                            f"{p.get('sent_pps', 0):.0f} | {p.get('answered', 0)} | "
                            f"{p.get('p50_us', 0):.2f} | {p.get('p90_us', 0):.2f} | "
                            f"{p.get('p99_us', 0):.2f} | {p.get('max_us', 0):.2f} |")
+    sc = result.get("syscalls") or {}
+    if sc:
+        out += ["", "## Syscalls while polling (strace -c -f on each peer, uni 64 B)", "",
+                "| transport | seconds | frames | receiver | sender | per frame | receiver top "
+                "| sender top |", "|---|---|---|---|---|---|---|---|"]
+        for t, x in sc.items():
+            per = (x["receiver_calls"] + x["sender_calls"]) / max(x["frames"], 1)
+            out.append(f"| {t} | {x['seconds']} | {x['frames']} | {x['receiver_calls']} | "
+                       f"{x['sender_calls']} | {per:.2e} | {x['receiver_top']} | "
+                       f"{x['sender_top']} |")
     if result.get("errors"):
         out += ["", "## Errors", ""] + [f"- {e}" for e in result["errors"]]
     if result.get("warnings"):

@@ -55,6 +55,8 @@ class Config:
     latency_window_s: float = 3.0
     latency_pings: int = 20000
     latency_load: float = 0.5
+    syscalls: bool = False
+    syscalls_window_s: float = 3.0
     profile: str = ""
 
     def validate(self) -> None:
@@ -79,7 +81,8 @@ class Config:
              ("burst", self.burst), ("mbufs", self.mbufs),
              ("tx_first_bursts", TX_FIRST_BURSTS), ("eal_memory", self.eal_memory),
              ("latency", self.latency), ("latency_window_s", self.latency_window_s),
-             ("latency_load", self.latency_load), ("profile", self.profile),
+             ("latency_load", self.latency_load), ("syscalls", self.syscalls),
+             ("profile", self.profile),
              ("testpmd_args", testpmd_args(self, False))]
         return [{"name": k, "value": v} for k, v in p]
 
@@ -114,6 +117,7 @@ class Engine:
         self._shells: list = []  # the running pair, for error messages
         self.placements: List[dict] = []
         self.latency: Dict[str, dict] = {}
+        self.syscalls: Dict[str, dict] = {}
         self.tsc_mhz = 0
         self.meta: dict = {}
 
@@ -316,6 +320,8 @@ class Engine:
                     self.run_transport(TRANSPORTS[name], rep, pos)
             if cfg.latency:
                 self.run_latency()
+            if cfg.syscalls:
+                self.run_syscalls()
         finally:
             self.node.close()
         self.meta["ended"] = metadata.utcnow()
@@ -325,8 +331,10 @@ class Engine:
                                           if self.placements else None)
         self.meta["lcores"]["checks"] = self.placements
         from . import report  # noqa: PLC0415 - report imports plotting lazily
-        return report.build(self.cfg, self.meta, self.samples, self.latency, self.errors,
-                            self.warnings)
+        result = report.build(self.cfg, self.meta, self.samples, self.latency, self.errors,
+                              self.warnings)
+        result["syscalls"] = self.syscalls
+        return result
 
     # --- latency ---
     def _ping(self, t: Transport, args: List[str], timeout: float) -> dict:
@@ -381,6 +389,35 @@ class Engine:
             self.latency[name] = res
 
 
+    # --- syscalls ---
+    def run_syscalls(self) -> None:
+        """strace -c -f on both peers during uni 64 B traffic: syscalls per frame."""
+        cfg = self.cfg
+        for name in cfg.transports:
+            t = TRANSPORTS[name]
+            if t.single_process:
+                continue
+            with self._attempt(f"syscalls {name}"):
+                a, b = self._start(t, False)
+                b.send_command("set txpkts 64")
+                a.set_forward_mode("rxonly")
+                b.set_forward_mode("txonly")
+                a.start_forwarding()
+                b.start_forwarding()
+                time.sleep(1)
+                r0 = self._rx(a)
+                counts = fw.count_syscalls([a.pid, b.pid], cfg.syscalls_window_s)
+                frames = self._rx(a) - r0
+                b.stop_forwarding()
+                a.stop_forwarding()
+                calls = [c.calls for c in counts]
+                self.syscalls[name] = {"seconds": cfg.syscalls_window_s, "frames": frames,
+                                       "receiver_calls": calls[0], "sender_calls": calls[1],
+                                       "receiver_top": counts[0].top(),
+                                       "sender_top": counts[1].top()}
+                log(f"syscalls {name}: receiver {calls[0]}, sender {calls[1]} for {frames} frames")
+
+
 def summarize_result(result: dict):
     """Rows of a perf.json dict (for callers that only have the JSON)."""
     return summarize([Sample(**s) for s in result.get("samples", [])],
@@ -392,3 +429,4 @@ def _param(result: dict, name: str):
         if p.get("name") == name:
             return p.get("value")
     return None
+
