@@ -3,7 +3,8 @@
 # The main job: set up the machine, build, then start an ivshmem2-server and
 # two stock dpdk-testpmd peers joined by net_ivshmem2, with net_memif beside
 # it for comparison, measured by bench/engine: one way and both ways, 64 B
-# and 1518 B, 5 interleaved repetitions of 5 s windows (about 7-8 minutes).
+# and 1518 B, 5 interleaved repetitions of 5 s windows (about 5 minutes
+# after the build: 200 s of windows, 40 s of warm-up, peer start-up).
 # Writes results/demo/perf.{json,md,png} and prints the table with the CPU
 # model and where the forwarding lcores ran. Everything started is cleaned up.
 #

@@ -2,8 +2,9 @@
 # Copyright(c) 2026 The ivshmem2 authors
 """The engine's only door into dts/framework.
 
-Every name the engine (and bench.py, the perf suite's use of the engine)
-takes from the DTS framework is imported here and nowhere else, so a move
+Every name the engine, bench.py and the perf suite
+(dts/tests/TestSuite_ivshmem2_perf.py) take from the DTS framework is
+imported here and nowhere else, so a move
 of the framework (e.g. to upstream DTS module paths) is ported in this one
 file. BenchNode is the one extension: explicit lcore placement per peer.
 """
@@ -25,11 +26,12 @@ from framework.ivshmem2 import Ivshmem2Group  # noqa: E402
 from framework.node import SutNode  # noqa: E402
 from framework.pktcheck import Pktcheck  # noqa: E402
 from framework.strace import count_syscalls  # noqa: E402
+from framework.test_suite import TestSuite, perf_test  # noqa: E402
 from framework.testpmd_shell import TestPmdShell  # noqa: E402
 from framework.virtual_device import VirtualDevice  # noqa: E402
 
 __all__ = ["BenchNode", "DTSError", "Ivshmem2Group", "NodeConfig", "Pktcheck", "ShellError",
-           "SutNode", "count_syscalls", "TestPmdShell", "VirtualDevice", "make_node"]
+           "SutNode", "TestSuite", "count_syscalls", "perf_test", "TestPmdShell", "VirtualDevice", "make_node"]
 
 
 class BenchNode(SutNode):

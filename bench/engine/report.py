@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 
 from . import expect
 from .stats import Row, Sample, summarize
-from .transports import TRANSPORTS, WORKLOADS
+from .transports import TRANSPORTS, WORKLOADS, applicable, skip_reason
 
 UNIT = "Mpps"
 
@@ -44,12 +44,16 @@ def build(cfg, meta: dict, samples: List[Sample], latency: Dict[str, dict],
         "latency": latency,
         "errors": list(errors),
         "warnings": list(warnings or []),
+        "skipped": [],
     }
     _fill_performance(result, rows, {})
     # A case asked for but never measured is an error too.
     have = {r.key for r in rows}
     for t in cfg.transports:
         for w in cfg.workloads:
+            if t in TRANSPORTS and not applicable(TRANSPORTS[t], w):
+                result["skipped"].append(skip_reason(TRANSPORTS[t], w))
+                continue
             for s in cfg.sizes:
                 if (t, w, s) not in have:
                     result["errors"].append(f"{t}/{w}/{s}B: no sample")
@@ -200,6 +204,8 @@ def markdown(result: dict) -> str:
                        f"{x['sender_top']} |")
     if result.get("errors"):
         out += ["", "## Errors", ""] + [f"- {e}" for e in result["errors"]]
+    if result.get("skipped"):
+        out += ["", "## Not run", ""] + [f"- {e}" for e in result["skipped"]]
     if result.get("warnings"):
         out += ["", "## Warnings", ""] + [f"- {e}" for e in result["warnings"]]
     return "\n".join(out) + "\n"

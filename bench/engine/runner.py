@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import fw, metadata, topology
 from .stats import Sample, rotated, summarize
-from .transports import SIZES, TRANSPORTS, WORKLOADS, Transport
+from .transports import TRANSPORTS, WORKLOADS, Transport, applicable
 
 TX_FIRST_BURSTS = 16
 JUMBO = 2048  # sizes above this need big mbufs and MTU: a separate pair
@@ -301,7 +301,7 @@ class Engine:
                 continue
             with self._attempt(f"rep {rep}: {t.name}" + (" (jumbo)" if jumbo else "")):
                 a, b = self._start(t, jumbo)
-                for w in cfg.workloads:
+                for w in [w for w in cfg.workloads if applicable(t, w)]:
                     for size in sizes:
                         self._record(self._measure_pair(t, a, b, w, size, rep, pos))
 

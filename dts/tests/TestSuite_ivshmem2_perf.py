@@ -17,14 +17,12 @@ import os
 import sys
 from pathlib import Path
 
-from framework.ivshmem2_suite import Ivshmem2Suite
-from framework.test_suite import perf_test
-
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO / "bench") not in sys.path:
     sys.path.insert(0, str(REPO / "bench"))
 
 from engine import expect, metadata, report  # noqa: E402
+from engine.fw import TestSuite, perf_test  # noqa: E402  (the one framework adapter)
 from engine.runner import Config, Engine  # noqa: E402
 
 
@@ -32,8 +30,12 @@ def _outdir() -> Path:
     return Path(os.environ.get("DTS_OUTPUT_DIR", REPO / "dts" / "output")) / "ivshmem2_perf"
 
 
-class TestIvshmem2Perf(Ivshmem2Suite):
-    """Throughput per profile case (verdicts in the report), latency idle and loaded."""
+class TestIvshmem2Perf(TestSuite):
+    """Throughput per profile case (verdicts in the report), latency idle and loaded.
+
+    The engine starts its own servers and peers on the node's lcores."""
+
+    pytest_marks = ("pmd",)
 
     def _config(self) -> Config:
         name = os.environ.get("DTS_PERF_PROFILE", "test")

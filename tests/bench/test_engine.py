@@ -5,6 +5,7 @@ topology, expectation verdicts, markdown, plots. Fast; no testpmd."""
 
 import json
 import os
+import re
 
 import pytest
 import yaml
@@ -109,6 +110,14 @@ def test_missing_case_is_an_error_and_fails():
     r = report.build(cfg(transports=["ivshmem2", "memif", "vhost"]), dict(META), SAMPLES[:6],
                      {}, [])
     assert r["status"] == "FAIL" and any("vhost/uni/64B" in e for e in r["errors"])
+
+
+def test_zero_copy_rx_skips_mac_and_says_so():
+    c = cfg(transports=["ivshmem2-zc"], workloads=["uni", "mac"])
+    r = report.build(c, dict(META), [sample("ivshmem2-zc", 9)], {}, [])
+    assert r["status"] == "PASS", r["errors"]
+    assert len(r["skipped"]) == 1 and "ivshmem2-zc/mac" in r["skipped"][0]
+    assert "## Not run" in report.markdown(r)
 
 
 # --- expectations ---
@@ -308,6 +317,9 @@ def test_fw_is_the_only_framework_import():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    users = [p for p in list((root / "bench").rglob("*.py")) + [root / "bench" / "ab.sh"]
-             if "from framework" in p.read_text() or "import framework" in p.read_text()]
+    files = list((root / "bench").rglob("*.py")) + [
+        root / "bench" / "ab.sh", root / "scripts" / "demo.sh", root / "dts" / "run-perf.sh",
+        root / "dts" / "tests" / "TestSuite_ivshmem2_perf.py", *(root / "tests" / "bench").glob("*.py")]
+    rx = re.compile(r"^\s*(from|import) framework\b", re.M)
+    users = [p for p in files if rx.search(p.read_text())]
     assert [p.name for p in users] == ["fw.py"]
