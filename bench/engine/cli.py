@@ -119,8 +119,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 raise ValueError("--make-expectations needs --profile")
             result = report.load(a.make_expectations)
             entries = expect.make_expectations(report.rows_of(result), a.tolerance)
-            expect.write_expectations(a.conf, a.profile, entries, str(a.make_expectations))
-            log(f"wrote {len(entries)} expectations into {a.conf} profile {a.profile}")
+            m = result.get("metadata", {})
+            source = (f"medians of the run of {m.get('started')} on {m.get('cpu_model')} "
+                      f"({len(m.get('cpus_online', []))} CPUs), commit "
+                      f"{m.get('project', {}).get('commit', '?')[:12]}")
+            n = expect.write_expectations(a.conf, a.profile, entries, source)
+            log(f"wrote {n} expectations into {a.conf} profile {a.profile}")
             return 0
         if a.render:
             result = report.load(a.render)

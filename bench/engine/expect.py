@@ -82,14 +82,26 @@ def make_expectations(rows, tolerance: float) -> List[dict]:
              "mpps": round(r.median, 2), "tolerance": tolerance} for r in rows]
 
 
-def write_expectations(path: Path, name: str, entries: List[dict], source: str) -> None:
+def write_expectations(path: Path, name: str, entries: List[dict], source: str) -> int:
     """Replace profile @name's expectations in the YAML at @path, keeping the
-    rest of the profile. (Comments in the file are not kept.)"""
+    rest of the profile; only cases the profile measures are kept (when it
+    names transports/workloads/sizes). Comments other than HEADER are lost."""
     data = load(path)
     prof = data["profiles"].setdefault(name, {})
-    prof["expectations"] = entries
+
+    def wanted(e: dict) -> bool:
+        for key, field in (("transports", "transport"), ("workloads", "workload"),
+                           ("sizes", "size")):
+            if key in prof and e[field] not in [("null" if x is None else x)
+                                                for x in prof[key]]:
+                return False
+        return True
+
+    prof["expectations"] = [e for e in entries if wanted(e)]
     prof["expectations_from"] = source
-    Path(path).write_text(HEADER + yaml.safe_dump(data, sort_keys=False, width=100))
+    Path(path).write_text(HEADER + yaml.safe_dump(data, sort_keys=False, width=100,
+                                                  default_flow_style=None))
+    return len(prof["expectations"])
 
 
 HEADER = """\

@@ -145,12 +145,15 @@ def test_judge_sets_verdicts_and_status():
 def test_make_and_load_expectations(tmp_path):
     conf = tmp_path / "perf.yaml"
     conf.write_text(yaml.safe_dump({"profiles": {"test": {"reps": 1, "sizes": [64]}}}))
-    entries = expect.make_expectations(summarize(SAMPLES[:6]), 0.3)
+    entries = expect.make_expectations(summarize(SAMPLES), 0.3)
+    assert len(entries) == 3
     expect.write_expectations(conf, "test", entries, "run.json")
     prof = expect.profile(expect.load(conf), "test")
     assert prof["reps"] == 1
     exp = expect.expectations(prof)
     assert exp[("ivshmem2", "uni", 64)] == (11.0, 0.3)
+    assert len(exp) == 2  # the 1518 B case is not in the profile
+    assert prof["expectations_from"] == "run.json"
     c = Config()
     expect.apply_profile(c, prof, "test")
     assert c.reps == 1 and c.sizes == [64] and c.profile == "test"
