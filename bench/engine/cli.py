@@ -120,7 +120,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             result = report.load(a.make_expectations)
             entries = expect.make_expectations(report.rows_of(result), a.tolerance)
             m = result.get("metadata", {})
-            source = (f"medians of the run of {m.get('started')} on {m.get('cpu_model')} "
+            par = {x["name"]: x["value"] for x in result.get("parameters", [])}
+            source = (f"medians of the run of {m.get('started')} ({par.get('repetitions')} reps "
+                      f"x {par.get('window_s')} s) on {m.get('cpu_model')} "
                       f"({len(m.get('cpus_online', []))} CPUs), commit "
                       f"{m.get('project', {}).get('commit', '?')[:12]}")
             n = expect.write_expectations(a.conf, a.profile, entries, source)

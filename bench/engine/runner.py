@@ -26,6 +26,7 @@ from .transports import TRANSPORTS, WORKLOADS, Transport, applicable
 TX_FIRST_BURSTS = 16
 JUMBO = 2048  # sizes above this need big mbufs and MTU: a separate pair
 JUMBO_MTU = 9000
+JUMBO_MBUFS = 16384
 CYCLES_RE = re.compile(r"CPU cycles/packet=([\d.]+) \(\w+ cycles=(\d+) / total \w+ "
                        r"packets=(\d+)\) at (\d+) MHz")
 
@@ -94,7 +95,8 @@ def testpmd_args(cfg: Config, jumbo: bool) -> List[str]:
     if jumbo:
         # One mbuf per frame; the MTU is raised per port after start (set_mtu),
         # since --max-pkt-len makes some PMDs (net_memif) refuse to configure.
-        args += ["--mbuf-size=9344"]
+        # Fewer, bigger mbufs: 16384 x 9.3 KB per process is already 150 MB.
+        args += ["--mbuf-size=9344", f"--total-num-mbufs={min(cfg.mbufs, JUMBO_MBUFS)}"]
     return args
 
 
