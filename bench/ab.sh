@@ -33,7 +33,8 @@ run() { # build-label build-dir rep
 	[ "$1" = A ] && transports=ivshmem2,memif
 	echo "ab: rep $3/$reps: build $1 ($2)" >&2
 	IVSHMEM2_BUILD_DIR=$2 /usr/bin/python3 "$repo/bench/bench.py" "${opts[@]}" \
-		--transports "$transports" --report "$out/$1-$3" >/dev/null
+		--transports "$transports" --report "$out/$1-$3" >/dev/null 2>"$out/$1-$3.log" ||
+		{ tail -20 "$out/$1-$3.log" >&2; exit 1; }
 }
 
 for rep in $(seq 1 "$reps"); do
@@ -64,8 +65,8 @@ lc = meta["lcores"]
 print(f"CPU {meta['cpu_model']}, kernel {meta['kernel']}, DPDK {meta['dpdk_version']}; "
       f"forwarding lcores A-peer on CPU {lc['cpu_a']}, B-peer on CPU {lc['cpu_b']} "
       f"(shared physical core: {lc['shared_physical_core']})")
-print("Mpps per rep, median (min-max); cycles/packet of the receiving lcore at the "
-      "median (testpmd / TSC)")
+print("Mpps per rep, median (min-max); median cycles/packet of the receiving lcore "
+      "(testpmd --record-core-cycles / TSC Hz x window / packets)")
 print("| workload | size | A reps | B reps | A median | B median | B/A | A cyc/pkt | "
       "B cyc/pkt | memif median | B/memif |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
