@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from . import fw, metadata, topology
-from .stats import Sample, rotated, summarize
+from .stats import Sample, rotated
 from .transports import TRANSPORTS, WORKLOADS, Transport, applicable
 
 TX_FIRST_BURSTS = 16
@@ -418,17 +418,4 @@ class Engine:
                                        "receiver_top": counts[0].top(),
                                        "sender_top": counts[1].top()}
                 log(f"syscalls {name}: receiver {calls[0]}, sender {calls[1]} for {frames} frames")
-
-
-def summarize_result(result: dict):
-    """Rows of a perf.json dict (for callers that only have the JSON)."""
-    return summarize([Sample(**s) for s in result.get("samples", [])],
-                     _param(result, "baseline"))
-
-
-def _param(result: dict, name: str):
-    for p in result.get("parameters", []):
-        if p.get("name") == name:
-            return p.get("value")
-    return None
 
