@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Alternating A/B of two builds of net_ivshmem2 (e.g. before and after a
-# datapath change), with stock testpmd through bench/bench.py: rep 1 of A,
-# rep 1 of B, rep 2 of A, ... so both see the same drift of this machine;
-# net_memif runs in every rep of A as the comparison in the same run.
-# Prints per-rep Mpps, then median/min/max per build and the B/A ratio, and
-# cycles per packet of the receiving lcore (a polling lcore is 100 % busy:
-# cycles/packet = core Hz / packets per second).
+# datapath change), measured by bench/engine through bench/bench.py: one
+# repetition of each build per round, the order alternating (A B, B A, ...),
+# so both see the same drift of this machine; net_memif runs in every run
+# of A as the comparison in the same run. Each run writes the engine's
+# perf.json; the summary below is computed from those JSON files only:
+# per-rep Mpps, median/min/max per build, B/A, the median cycles/packet of
+# the receiving lcore (testpmd --record-core-cycles, and TSC Hz / pps).
 #
 #   bench/ab.sh BUILD_A BUILD_B [reps] [bench.py options...]
-#   bench/ab.sh /tmp/old/build build 5 --sizes 64,1518 --modes uni
+#   bench/ab.sh /tmp/old/build build 5 --sizes 64,1518 --workloads uni --cpus 1,0
+# AB_OUT=DIR keeps the runs' perf.json/md/png (default: a temporary directory).
 set -euo pipefail
 
 a=$(cd "$1" && pwd)
@@ -17,42 +19,72 @@ b=$(cd "$2" && pwd)
 reps=${3:-5}
 shift 3 || shift $#
 repo=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-opts=(--reps 1 --seconds 5 --warmup 1 --no-latency --no-syscalls "$@")
+if [ -n "${AB_OUT:-}" ]; then
+	out=$AB_OUT
+	mkdir -p "$out"
+else
+	out=$(mktemp -d)
+	trap 'rm -rf "$out"' EXIT
+fi
+opts=(--reps 1 --seconds 5 --warmup 1 --no-latency --no-plots "$@")
+
+run() { # build-label build-dir rep
+	local transports=ivshmem2
+	[ "$1" = A ] && transports=ivshmem2,memif
+	echo "ab: rep $3/$reps: build $1 ($2)" >&2
+	IVSHMEM2_BUILD_DIR=$2 /usr/bin/python3 "$repo/bench/bench.py" "${opts[@]}" \
+		--transports "$transports" --report "$out/$1-$3" >/dev/null 2>"$out/$1-$3.log" ||
+		{ tail -20 "$out/$1-$3.log" >&2; exit 1; }
+}
 
 for rep in $(seq 1 "$reps"); do
-	for build in A B; do
-		dir=$a
-		[ $build = B ] && dir=$b
-		echo "ab: rep $rep/$reps: build $build ($dir)" >&2
-		transports=ivshmem2
-		[ $build = A ] && transports=ivshmem2,memif
-		IVSHMEM2_BUILD_DIR=$dir /usr/bin/python3 "$repo/bench/bench.py" "${opts[@]}" \
-			--transports $transports --out "$out/$build-$rep.md" 2>&1 >/dev/null |
-			sed -n -e "s/^.*rep 1: ivshmem2 *\([a-z]*\) *\([0-9]*\) B: *\([0-9.]*\) Mpps.*$/$build \1 \2 \3/p" \
-			-e "s/^.*rep 1: memif *\([a-z]*\) *\([0-9]*\) B: *\([0-9.]*\) Mpps.*$/M \1 \2 \3/p" \
-			>>"$out/samples"
-	done
+	if [ $((rep % 2)) = 1 ]; then
+		run A "$a" "$rep"; run B "$b" "$rep"
+	else
+		run B "$b" "$rep"; run A "$a" "$rep"
+	fi
 done
-hz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1e6; exit }' /proc/cpuinfo)
-/usr/bin/python3 - "$out/samples" "$hz" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-hz = int(sys.argv[2])
-keys = sorted({(m, int(s)) for b, m, s, _ in rows if b != "M"})
-print(f"CPU {hz / 1e9:.2f} GHz; Mpps per rep, then median (min-max), cycles/packet at the median")
-print("| mode | size | A reps | B reps | A median | B median | B/A | A cyc/pkt | B cyc/pkt "
-      "| memif median | B/memif |")
+
+/usr/bin/python3 - "$out" "$reps" <<'PY'
+import json, statistics, sys
+from pathlib import Path
+out, reps = Path(sys.argv[1]), int(sys.argv[2])
+vals = {}   # (label, transport, workload, size) -> [(mpps, cpp_testpmd, cpp_tsc)]
+meta = None
+for label in ("A", "B"):
+    for rep in range(1, reps + 1):
+        res = json.loads((out / f"{label}-{rep}" / "perf.json").read_text())
+        meta = meta or res["metadata"]
+        for e in res.get("errors", []):
+            print(f"ab: {label} rep {rep}: {e}", file=sys.stderr)
+        for s in res["samples"]:
+            key = (label, s["transport"], s["workload"], s["size"])
+            vals.setdefault(key, []).append(
+                (s["mpps"], s["cpp_testpmd"].get("a"), s["cpp_tsc"].get("a")))
+lc = meta["lcores"]
+print(f"CPU {meta['cpu_model']}, kernel {meta['kernel']}, DPDK {meta['dpdk_version']}; "
+      f"forwarding lcores A-peer on CPU {lc['cpu_a']}, B-peer on CPU {lc['cpu_b']} "
+      f"(shared physical core: {lc['shared_physical_core']})")
+print("Mpps per rep, median (min-max); median cycles/packet of the receiving lcore "
+      "(testpmd --record-core-cycles / TSC Hz x window / packets)")
+print("| workload | size | A reps | B reps | A median | B median | B/A | A cyc/pkt | "
+      "B cyc/pkt | memif median | B/memif |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
-for m, s in keys:
-    va = [float(r[3]) for r in rows if r[0] == "A" and r[1] == m and int(r[2]) == s]
-    vb = [float(r[3]) for r in rows if r[0] == "B" and r[1] == m and int(r[2]) == s]
-    vm = [float(r[3]) for r in rows if r[0] == "M" and r[1] == m and int(r[2]) == s]
-    ma, mb = statistics.median(va), statistics.median(vb)
-    mm = statistics.median(vm) if vm else float("nan")
-    print(f"| {m} | {s} | {' '.join(f'{v:.1f}' for v in va)} | {' '.join(f'{v:.1f}' for v in vb)} "
-          f"| {ma:.2f} ({min(va):.1f}-{max(va):.1f}) | {mb:.2f} ({min(vb):.1f}-{max(vb):.1f}) "
-          f"| {mb / ma:.3f} | {hz / (ma * 1e6):.0f} | {hz / (mb * 1e6):.0f} | {mm:.2f} "
-          f"| {mb / mm:.2f} |")
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+def cpp(rows):
+    t = [r[1] for r in rows if r[1]]
+    c = [r[2] for r in rows if r[2]]
+    return f"{med(t):.0f} / {med(c):.0f}" if t or c else "-"
+keys = sorted({(w, s) for (l, t, w, s) in vals if t == "ivshmem2"}, key=lambda k: (k[0], k[1]))
+for w, s in keys:
+    ra = vals.get(("A", "ivshmem2", w, s), [])
+    rb = vals.get(("B", "ivshmem2", w, s), [])
+    rm = vals.get(("A", "memif", w, s), [])
+    va, vb, vm = [r[0] for r in ra], [r[0] for r in rb], [r[0] for r in rm]
+    ma, mb, mm = med(va), med(vb), med(vm)
+    rng = lambda v: f"({min(v):.1f}-{max(v):.1f})" if v else ""
+    print(f"| {w} | {s} | {' '.join(f'{v:.1f}' for v in va)} | "
+          f"{' '.join(f'{v:.1f}' for v in vb)} | {ma:.2f} {rng(va)} | {mb:.2f} {rng(vb)} | "
+          f"{mb / ma if ma else float('nan'):.3f} | {cpp(ra)} | {cpp(rb)} | {mm:.2f} | "
+          f"{mb / mm if mm else float('nan'):.2f} |")
 PY

@@ -39,6 +39,7 @@
 #define CMD_LINE_OPT_ON_FULL		"on-full"
 #define CMD_LINE_OPT_ALLOW_LOSS		"allow-loss"
 #define CMD_LINE_OPT_WINDOW		"window"
+#define CMD_LINE_OPT_RATE		"rate"
 #define CMD_LINE_OPT_DST_MAC		"dst-mac"
 #define CMD_LINE_OPT_INJECT		"inject"
 #define CMD_LINE_OPT_HELP		"help"
@@ -70,6 +71,7 @@ enum {
 	CMD_LINE_OPT_ON_FULL_NUM,
 	CMD_LINE_OPT_ALLOW_LOSS_NUM,
 	CMD_LINE_OPT_WINDOW_NUM,
+	CMD_LINE_OPT_RATE_NUM,
 	CMD_LINE_OPT_DST_MAC_NUM,
 	CMD_LINE_OPT_INJECT_NUM,
 	CMD_LINE_OPT_HELP_NUM,
@@ -101,6 +103,7 @@ static const struct option long_options[] = {
 	{CMD_LINE_OPT_ON_FULL, required_argument, NULL, CMD_LINE_OPT_ON_FULL_NUM},
 	{CMD_LINE_OPT_ALLOW_LOSS, no_argument, NULL, CMD_LINE_OPT_ALLOW_LOSS_NUM},
 	{CMD_LINE_OPT_WINDOW, required_argument, NULL, CMD_LINE_OPT_WINDOW_NUM},
+	{CMD_LINE_OPT_RATE, required_argument, NULL, CMD_LINE_OPT_RATE_NUM},
 	{CMD_LINE_OPT_DST_MAC, required_argument, NULL, CMD_LINE_OPT_DST_MAC_NUM},
 	{CMD_LINE_OPT_INJECT, required_argument, NULL, CMD_LINE_OPT_INJECT_NUM},
 	{CMD_LINE_OPT_HELP, no_argument, NULL, CMD_LINE_OPT_HELP_NUM},
@@ -159,6 +162,9 @@ usage(const char *prog)
 	       "                    (default 0: no limit); keeps a forwarder's rings from\n"
 	       "                    overflowing, so any loss is the transport's (a lost\n"
 	       "                    frame stays in the window)\n"
+	       "  --rate PPS        mode ping: send PPS frames/s open-loop (many in flight), the\n"
+	       "                    round trip of each from the TSC it carries (default 0:\n"
+	       "                    one frame in flight); the JSON has a latency histogram\n"
 	       "  --dst-mac MAC     destination MAC (default ff:ff:ff:ff:ff:ff)\n"
 	       "  --inject KIND:N   self-test: corrupt|dup|skip|swap every N-th frame\n"
 	       "Exit status: 0 all verified, 1 a frame was corrupt, duplicated, reordered, lost\n"
@@ -204,6 +210,22 @@ parse_seconds(const char *name, const char *arg, double *out)
 	v = strtod(arg, &end);
 	if (errno != 0 || end == arg || *end != '\0' || !(v >= 0 && v < 1e7)) {
 		fprintf(stderr, "pktcheck: --%s: '%s' is not a number of seconds\n", name, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_rate(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !(v >= 0 && v <= 1e9)) {
+		fprintf(stderr, "pktcheck: --rate: '%s' is not a rate in 0..1e9 frames/s\n", arg);
 		return -1;
 	}
 	*out = v;
@@ -433,6 +455,9 @@ pktcheck_options_parse(struct pktcheck_options *opt, int argc, char **argv)
 			ret = parse_u64(CMD_LINE_OPT_WINDOW, optarg, 1, UINT32_MAX, &v);
 			opt->window = (uint32_t)v;
 			break;
+		case CMD_LINE_OPT_RATE_NUM:
+			ret = parse_rate(optarg, &opt->rate);
+			break;
 		case CMD_LINE_OPT_DST_MAC_NUM:
 			if (rte_ether_unformat_addr(optarg, &opt->dst_mac) != 0) {
 				fprintf(stderr, "pktcheck: --dst-mac: '%s' is not a MAC address\n",
@@ -465,8 +490,13 @@ pktcheck_options_parse(struct pktcheck_options *opt, int argc, char **argv)
 		fprintf(stderr, "pktcheck: --window needs --mode both (frames must come back)\n");
 		return -1;
 	}
-	if (opt->mode == PKTCHECK_MODE_PING && opt->frames == 0) {
-		fprintf(stderr, "pktcheck: --mode ping needs --frames\n");
+	if (opt->rate > 0 && opt->mode != PKTCHECK_MODE_PING) {
+		fprintf(stderr, "pktcheck: --rate needs --mode ping\n");
+		return -1;
+	}
+	if (opt->mode == PKTCHECK_MODE_PING && opt->frames == 0 &&
+	    !(opt->rate > 0 && opt->duration > 0)) {
+		fprintf(stderr, "pktcheck: --mode ping needs --frames (or --rate and --duration)\n");
 		return -1;
 	}
 	return 0;

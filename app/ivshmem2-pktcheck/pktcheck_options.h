@@ -57,6 +57,7 @@ struct pktcheck_options {
 	enum pktcheck_on_full on_full;
 	bool allow_loss;		/**< losses are counted but not an error */
 	uint32_t window;		/**< mode both: data frames in flight at most, 0 = off */
+	double rate;			/**< mode ping: frames/s sent open-loop, 0 = one in flight */
 	struct rte_ether_addr dst_mac;
 	uint64_t inject_every;		/**< test hook: fault every N-th frame, 0 = off */
 	int inject_kind;		/**< PKTCHECK_INJECT_* */

@@ -246,9 +246,10 @@ print_table(const struct pktcheck_ctx *ctx, const struct tx_totals *tx, uint64_t
 		print_gaps(opt, i, x);
 	}
 	if (opt->mode == PKTCHECK_MODE_PING)
-		printf("  ping: %" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64
-		       " lost; round trip us: min %.2f avg %.2f p50 %.2f p90 %.2f p99 %.2f max %.2f\n",
-		       ctx->ping.sent, ctx->ping.answered, ctx->ping.lost, ctx->ping.min_us,
+		printf("  ping: %" PRIu64 " sent (%.0f/s, asked %.0f/s), %" PRIu64 " answered, %"
+		       PRIu64 " lost; round trip us: min %.2f avg %.2f p50 %.2f p90 %.2f p99 %.2f "
+		       "max %.2f\n", ctx->ping.sent, ctx->ping.sent_pps, ctx->ping.rate,
+		       ctx->ping.answered, ctx->ping.lost, ctx->ping.min_us,
 		       ctx->ping.avg_us, ctx->ping.p50_us, ctx->ping.p90_us, ctx->ping.p99_us,
 		       ctx->ping.max_us);
 	printf("  port %u: ipackets %" PRIu64 " opackets %" PRIu64 " imissed %" PRIu64
@@ -294,9 +295,21 @@ print_json(const struct pktcheck_ctx *ctx, const struct tx_totals *tx, uint64_t 
 	printf("]},");
 	printf("\"ping\":{\"sent\":%" PRIu64 ",\"answered\":%" PRIu64 ",\"lost\":%" PRIu64
 	       ",\"min_us\":%.3f,\"avg_us\":%.3f,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f"
-	       ",\"max_us\":%.3f},", ctx->ping.sent, ctx->ping.answered, ctx->ping.lost,
+	       ",\"max_us\":%.3f,\"rate_pps\":%.1f,\"sent_pps\":%.1f,\"hist\":{\"unit\":\"ns\","
+	       "\"buckets\":[", ctx->ping.sent, ctx->ping.answered, ctx->ping.lost,
 	       ctx->ping.min_us, ctx->ping.avg_us, ctx->ping.p50_us, ctx->ping.p90_us,
-	       ctx->ping.p99_us, ctx->ping.max_us);
+	       ctx->ping.p99_us, ctx->ping.max_us, ctx->ping.rate, ctx->ping.sent_pps);
+	/* Non-empty buckets only: [lower bound ns, upper bound ns, count]. */
+	sep = "";
+	for (i = 0; i < PKTCHECK_HIST_BUCKETS; i++) {
+		if (ctx->ping.hist[i] == 0)
+			continue;
+		printf("%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", sep, pktcheck_hist_lower(i),
+		       i + 1 < PKTCHECK_HIST_BUCKETS ? pktcheck_hist_lower(i + 1) : UINT64_MAX,
+		       ctx->ping.hist[i]);
+		sep = ",";
+	}
+	printf("]}},");
 	printf("\"port\":{\"ipackets\":%" PRIu64 ",\"opackets\":%" PRIu64 ",\"imissed\":%" PRIu64
 	       ",\"ierrors\":%" PRIu64 ",\"oerrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "},",
 	       st->ipackets, st->opackets, st->imissed, st->ierrors, st->oerrors, st->rx_nombuf);

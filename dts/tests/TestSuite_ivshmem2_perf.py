@@ -1,69 +1,111 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
-"""A short throughput and latency look at net_ivshmem2 (prints, never asserts speed).
+"""Performance of net_ivshmem2 beside net_memif, by bench/engine
+(dts/test_plans/ivshmem2_perf_test_plan.rst).
 
-bench/bench.py is the real benchmark (all transports, repetitions); this
-suite only shows figures in the test log and checks that traffic flowed.
+The suite runs the engine with profile `test` of dts/conf/ivshmem2_perf.yaml
+(DTS_PERF_PROFILE selects another) and writes perf.json, perf.md and the
+PNGs to dts/output/ivshmem2_perf/ (DTS_OUTPUT_DIR overrides), each case with
+its verdict against the profile's expected Mpps and tolerance. Verdicts are
+in the report only: a case fails when traffic did not flow or the engine
+could not measure, never on a rate (two-process rates swing on shared hosts).
 """
 
-import time
+from __future__ import annotations
 
-from framework.ivshmem2.pktcheck import Pktcheck
-from framework.ivshmem2.suite import Ivshmem2Suite
-from framework.ivshmem2.traffic import start_one_way, stop_one_way
-from framework.test_suite import perf_test
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+from engine import expect, metadata, report
+from engine.runner import Config, Engine
+from framework.test_suite import TestSuite, perf_test
 from framework.testbed_model.capability import requires
 from framework.testbed_model.topology import TopologyType
 
 
+def _outdir() -> Path:
+    return Path(os.environ.get("DTS_OUTPUT_DIR", REPO / "dts" / "output")) / "ivshmem2_perf"
+
+
 @requires(topology_type=TopologyType.no_link)
-class TestIvshmem2Perf(Ivshmem2Suite):
-    """txonly -> rxonly rate at 64 and 1518 bytes, ping-pong round trip."""
+class TestIvshmem2Perf(TestSuite):
+    """Throughput per profile case (verdicts in the report), latency idle and loaded.
+
+    The engine starts its own servers and peers on the node's lcores."""
+
+    pytest_marks = ("pmd",)
+
+    def _config(self) -> Config:
+        name = os.environ.get("DTS_PERF_PROFILE", "test")
+        self.profile_name = name
+        self.profile = expect.profile(expect.load(), name)
+        cfg = Config()
+        expect.apply_profile(cfg, self.profile, name)
+        node = self.sut_node.config
+        cfg.cpus = (node.lcores[1], node.lcores[0])
+        cfg.eal_memory = list(node.eal_memory)
+        cfg.mbufs = node.mbufs
+        return cfg
+
+    def _write(self, result: dict, sub: str) -> Path:
+        report.judge(result, expect.expectations(self.profile),
+                     f"dts/conf/ivshmem2_perf.yaml:{self.profile_name}")
+        out = _outdir() / sub
+        report.write(result, out)
+        print("\n" + report.markdown(result))
+        print(f"report: {out}/perf.json, perf.md")
+        return out
 
     @perf_test
-    def test_perf_unidirectional(self) -> None:
-        """Unidirectional rate, 64 and 1518 bytes.
+    def test_perf_throughput(self) -> None:
+        """Every case of the profile (transports x workloads x sizes).
 
         Steps:
-            B txonly -> A rxonly; per size: clear stats, run 3 s, read A's RX.
+            bench/engine: interleaved repetitions, testpmd pairs, warm-up, window.
         Verify:
-            Frames flowed at each size (the rate is printed, not judged).
+            Every case measured with frames flowing (Mpps > 0); the verdicts
+            against the expectations are written to the report, not asserted.
         """
-        a = self.peer(0, "perf-a").start_application()
-        b = self.peer(1, "perf-b").start_application()
-        self.verify(a.wait_link_status_up(0), f"{a.name}: port 0 link not up within 20 s")
-        print("\nnet_ivshmem2 txonly -> rxonly")
-        for size in (64, 1518):
-            b.send_command(f"set txpkts {size}")
-            start_one_way(a, b)
-            time.sleep(1)
-            a.clear_port_stats(0)
-            time.sleep(3)
-            rx = a.show_port_stats(0).rx_packets
-            stop_one_way(a, b)
-            mpps = rx / 3 / 1e6
-            print(f"  {size:5d} B: {mpps:7.2f} Mpps {mpps * size * 8 / 1e3:7.2f} Gbit/s")
-            self.verify(rx > 0, f"no frames at {size} bytes")
+        cfg = self._config()
+        cfg.latency = False
+        result = Engine(cfg).run()
+        self._write(result, "throughput")
+        self.verify(not result["errors"], f"engine errors: {result['errors']}")
+        for p in result["performance"]:
+            self.verify(p["value"] > 0, f"{p['name']}: no frames")
+        self.verify(result["metadata"]["lcores"]["verified"] is not False,
+                    f"forwarding lcores not where asked: {result['metadata']['lcores']}")
 
     @perf_test
-    def test_perf_ping_pong(self) -> None:
-        """Round-trip time with one frame in flight.
+    def test_perf_latency(self) -> None:
+        """Round trip over net_ivshmem2, idle and at 50 % of the highest rate.
 
         Steps:
-            pktcheck --mode pong on A, --mode ping (20000 frames, 64 B) on B.
+            pktcheck pong on A; ping on B: one frame in flight, then open-loop
+            as fast as it sends, then at half that rate.
         Verify:
-            Every ping answered and verified; the percentiles are printed.
+            Every phase answered frames and its histogram holds them all; the
+            figures are in the report.
         """
-        pong = Pktcheck(self.sut_node, [self.group.vdev()],
-                        ["--mode", "pong", "--timeout", "60", "--progress", "0"], slot=0,
-                        name="pong").start_application()
-        ping = Pktcheck(self.sut_node, [self.group.vdev()],
-                        ["--mode", "ping", "--frames", "20000", "--timeout", "60",
-                         "--progress", "0"], slot=1, name="ping").start_application()
-        r = ping.wait(90)
-        pong.interrupt()
-        pong.wait(30)
-        p = r.data.get("ping", {})
-        print(f"\nnet_ivshmem2 ping-pong RTT us: min {p.get('min_us')} p50 {p.get('p50_us')} "
-              f"p99 {p.get('p99_us')} max {p.get('max_us')}")
-        self.verify(r.ok and p.get("answered") == 20000, f"ping: {r.errors}\n{r.summary()}")
+        cfg = self._config()
+        cfg.transports, cfg.latency, cfg.latency_window_s = ["ivshmem2"], True, 1.0
+        cfg.latency_pings = 5000
+        eng = Engine(cfg)
+        eng.meta = metadata.collect(*cfg.cpus)
+        try:
+            eng.run_latency()
+        finally:
+            eng.node.close()
+        cfg.workloads = []  # latency only: no throughput cases expected
+        result = report.build(cfg, eng.meta, [], eng.latency, eng.errors, eng.warnings)
+        self._write(result, "latency")
+        self.verify(not eng.errors, f"engine errors: {eng.errors}")
+        lat = eng.latency.get("ivshmem2", {})
+        for phase in ("idle", "max", "load"):
+            p = lat.get(phase, {})
+            self.verify(p.get("answered", 0) > 0, f"{phase}: nothing answered: {p}")
+            hist = sum(c for _, _, c in p.get("hist", {}).get("buckets", []))
+            self.verify(hist == p["answered"], f"{phase}: histogram holds {hist} of "
+                        f"{p['answered']} round trips")
