@@ -89,3 +89,46 @@ def test_private_dump(pair):
     assert "net_ivshmem2 port 0: peer" in text, text
     assert "generation" in text and "(up)" in text, text
     assert re.search(r"txq 0: tail \d+, in flight \d+", text), text
+
+
+def _cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@pytest.mark.parametrize("variant", ["default", "memcpy", "avx2", "avx512"])
+def test_tx_copy_variant_named_and_forced(sut_node, monkeypatch, variant):
+    """show txq info names the slot copy variant; IVSHMEM2_COPY forces it (ivshmem2_copy.h).
+    The default on an AVX2 CPU is avx2 (EAL's SIMD limit is 256 unless forced)."""
+    flags = _cpu_flags()
+    expected = variant
+    if variant == "default":
+        monkeypatch.delenv("IVSHMEM2_COPY", raising=False)
+        expected = "avx2" if "avx2" in flags else "memcpy"
+    else:
+        needs = {"memcpy": set(), "avx2": {"avx2"}, "avx512": {"avx512f", "avx512bw"}}[variant]
+        if not needs <= flags:
+            pytest.skip(f"CPU without {', '.join(sorted(needs))}")
+        monkeypatch.setenv("IVSHMEM2_COPY", variant)
+    group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
+    with TestPmdShell(sut_node, [group.vdev()], name="a", slot=0) as a, \
+            TestPmdShell(sut_node, [group.vdev()], name="b", slot=1) as b:
+        out = a.send_command("show txq info 0 0")
+        assert re.search(rf"Burst mode:\s*Copy into the own section \({expected}\b", out), out
+        # Frames above the streaming threshold arrive whole through the forced variant.
+        a.send_command("set txpkts 1518")
+        a.set_forward_mode("txonly")
+        b.set_forward_mode("rxonly")
+        b.start_forwarding()
+        a.wait_link(0)
+        a.start_forwarding()
+        time.sleep(0.5)
+        a.stop_forwarding()
+        time.sleep(0.2)
+        b.stop_forwarding()
+        stats = b.show_port_stats(0)
+        assert stats.rx_packets > 0
+        assert stats.rx_bytes == stats.rx_packets * 1518

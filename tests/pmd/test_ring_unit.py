@@ -47,3 +47,30 @@ def test_tx_burst_against_scripted_consumer(paths):
 def test_zero_copy_rx_buffers_held_by_the_application(paths):
     """rx_burst zero-copy: held buffers across a new pairing and past their queue."""
     _run_burst_test(paths, "ivshmem2_rx_test")
+
+
+def _cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def test_copy_variants(paths):
+    """Every slot copy variant this CPU has (memcpy always), every length 0..9018,
+    unaligned ends, nothing written outside the destination (ivshmem2_copy_test.c)."""
+    binary = _binary(paths, "ivshmem2_copy_test")
+    assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
+    proc = subprocess.run([str(binary)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    m = re.search(r"(\d+) checks, 0 failures", proc.stdout)
+    assert m and int(m.group(1)) > 100000, proc.stdout
+    tested = set(re.findall(r"^tested (\w+)$", proc.stdout, re.M))
+    flags = _cpu_flags()
+    expected = {"memcpy"}
+    if "avx2" in flags:
+        expected.add("avx2")
+    if {"avx512f", "avx512bw"} <= flags:
+        expected.add("avx512")
+    assert expected <= tested, proc.stdout

@@ -20,6 +20,7 @@
 #include <rte_memory.h>
 #include <rte_random.h>
 
+#include "ivshmem2_copy.h"
 #include "ivshmem2_ethdev.h"
 #include "ivshmem2_intr.h"
 #include "ivshmem2_link.h"
@@ -308,6 +309,7 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	struct ivshmem2_hw *hw = ivshmem2_port_hw(dev);
 	struct ivshmem2_port *p = ivshmem2_port_priv(dev);
 	struct ivshmem2_txq *q;
+	const char *why;
 
 	ivshmem2_tx_queue_release(dev, qid);
 	q = rte_zmalloc_socket("ivshmem2_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, hw->numa_node);
@@ -321,6 +323,10 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->vectors = hw->vectors;
 	q->queue_id = qid;
 	q->port_id = dev->data->port_id;
+	/* Once per queue, never per packet; the kind, not a pointer: secondaries share q. */
+	q->copy = ivshmem2_copy_select(&why);
+	IVSHMEM2_LOG(INFO, "port %u txq %u: slot copy %s (%s)", dev->data->port_id, qid,
+		     ivshmem2_copy_name(q->copy), why);
 	dev->data->tx_queues[qid] = q;
 	return 0;
 }

@@ -155,7 +155,10 @@ tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t ne
 	return *free >= need;
 }
 
-/* Copy a multi-segment or large mbuf into a chain of slots. */
+/*
+ * Copy a multi-segment or large mbuf into a chain of slots. Uses the
+ * queue's copy variant: the caller fences before it publishes the tail.
+ */
 static int
 tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
 {
@@ -184,7 +187,7 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 				seg_off = 0;
 			}
 			n = RTE_MIN(left, room);
-			rte_memcpy(dst + seg_off, src, n);
+			ivshmem2_copy_slot(q->copy, dst + seg_off, src, n);
 			seg_off += n;
 			room -= n;
 			src += n;
@@ -227,6 +230,10 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint32_t tail, free, mask, wake;
 	uint64_t bytes = 0;
 	uint16_t i, sent = 0;
+	/* Frames from here on are streamed (non-temporal) by the queue's variant. */
+	uint32_t stream_min = ivshmem2_copy_streams(q->copy) ? IVSHMEM2_COPY_STREAM_MIN :
+							      UINT32_MAX;
+	bool streamed = false;
 
 	if (unlikely(gen != q->gen) && !txq_resync(q, gen)) {
 		q->link_down += nb_pkts;	/* the caller keeps (and usually drops) them */
@@ -250,12 +257,17 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
 			if (unlikely(free == 0))
 				break;
-			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD)
-				slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots, mask,
-								       tail + IVSHMEM2_TX_FILL_AHEAD),
-						    pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len, true);
-			rte_memcpy(ivshmem2_ring_slot(q->ring.slots, mask, tail),
-				   rte_pktmbuf_mtod(m, const void *), len);
+			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
+				uint32_t ahead = pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len;
+
+				/* Streamed lines need no ownership: no read to overlap. */
+				if (ahead < stream_min)
+					slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots, mask,
+							tail + IVSHMEM2_TX_FILL_AHEAD), ahead, true);
+			}
+			streamed |= len >= stream_min;
+			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
+					   rte_pktmbuf_mtod(m, const void *), len);
 			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, false);
 			tail++;
 			free--;
@@ -266,6 +278,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		} else if (tx_copy_chain(q, m, &tail, &free) != 0) {
 			break;
+		} else {
+			streamed |= len >= stream_min;
 		}
 		bytes += len;
 		sent++;
@@ -276,6 +290,9 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (tail == q->tail)
 		goto out;
 
+	/* Release does not order non-temporal stores: one fence for the whole burst. */
+	if (streamed)
+		ivshmem2_copy_fence();
 	__atomic_store_n(q->ring.tail, tail, __ATOMIC_RELEASE);
 	q->pkts += sent;
 	q->bytes += bytes;

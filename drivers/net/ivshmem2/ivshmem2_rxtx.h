@@ -11,6 +11,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "ivshmem2_copy.h"
 #include "ivshmem2_hw.h"
 #include "ivshmem2_ring.h"
 
@@ -61,6 +62,7 @@ struct ivshmem2_txq {
 	const uint32_t *link_gen;	/**< the port's */
 	uint32_t remote;
 	uint32_t vectors;		/**< peer's vector count, to check its wake word */
+	uint8_t copy;			/**< enum ivshmem2_copy_kind, chosen at setup */
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_tx next_ring;
 	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
