@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "pktcheck_frame.h"
+#include "pktcheck_hist.h"
 #include "pktcheck_options.h"
 #include "pktcheck_stream.h"
 
@@ -53,20 +54,6 @@ struct pktcheck_rx_counts {
 	uint64_t first_tsc;		/**< first frame received, 0 = none yet */
 	uint64_t last_tsc;		/**< last frame received */
 };
-
-/*
- * Round-trip histogram, log-linear in nanoseconds: values below
- * PKTCHECK_HIST_SUB have a bucket each, above that every power of two is
- * split into PKTCHECK_HIST_SUB buckets (resolution 1/16 octave, 4.4 %).
- */
-#define PKTCHECK_HIST_SUB_BITS	4
-#define PKTCHECK_HIST_SUB	(1u << PKTCHECK_HIST_SUB_BITS)
-#define PKTCHECK_HIST_BUCKETS	((64 - PKTCHECK_HIST_SUB_BITS + 1) * PKTCHECK_HIST_SUB)
-
-/** Bucket of a round trip of @ns nanoseconds. */
-unsigned int pktcheck_hist_bucket(uint64_t ns);
-/** Smallest value (ns) that falls into bucket @b. */
-uint64_t pktcheck_hist_lower(unsigned int b);
 
 /** Round-trip figures of ping mode, in microseconds. */
 struct pktcheck_ping_result {

@@ -24,30 +24,6 @@
 
 #define PING_WAIT_S	1.0	/* a reply later than this counts as lost */
 
-unsigned int
-pktcheck_hist_bucket(uint64_t ns)
-{
-	unsigned int octave;
-
-	if (ns < PKTCHECK_HIST_SUB)
-		return (unsigned int)ns;
-	octave = 63 - (unsigned int)__builtin_clzll(ns);	/* >= SUB_BITS */
-	return (octave - PKTCHECK_HIST_SUB_BITS + 1) * PKTCHECK_HIST_SUB +
-	       (unsigned int)((ns >> (octave - PKTCHECK_HIST_SUB_BITS)) & (PKTCHECK_HIST_SUB - 1));
-}
-
-uint64_t
-pktcheck_hist_lower(unsigned int b)
-{
-	unsigned int octave;
-
-	if (b < PKTCHECK_HIST_SUB)
-		return b;
-	octave = b / PKTCHECK_HIST_SUB + PKTCHECK_HIST_SUB_BITS - 1;
-	return (uint64_t)(PKTCHECK_HIST_SUB + b % PKTCHECK_HIST_SUB) <<
-	       (octave - PKTCHECK_HIST_SUB_BITS);
-}
-
 static inline void
 hist_add(struct pktcheck_ping_result *r, uint64_t cycles, uint64_t hz)
 {
