@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The main job: set up the machine, build, then start an ivshmem2-server and
-# two stock dpdk-testpmd peers joined by net_ivshmem2, with net_memif beside
-# it for comparison, measured by bench/engine: one way and both ways, 64 B
-# and 1518 B, 5 interleaved repetitions of 5 s windows (about 5 minutes
-# after the build: 200 s of windows, 40 s of warm-up, peer start-up).
+# two stock dpdk-testpmd peers joined by net_ivshmem2, with net_memif (copy
+# and zero-copy) and vhost-user/virtio-user beside it for comparison,
+# measured by bench/engine: one way and both ways, 64 B and 1518 B, 5
+# interleaved repetitions of 5 s windows (about 10 minutes after the build:
+# 400 s of windows, 80 s of warm-up, peer start-up).
 # Writes results/demo/perf.{json,md,png} and prints the table with the CPU
 # model and where the forwarding lcores ran. Everything started is cleaned up.
 #
@@ -20,7 +21,7 @@ secs=${2:-5}
 "$repo/scripts/build.sh"
 out=$repo/results/demo
 mkdir -p "$out"
-args=(--transports ivshmem2,memif --workloads uni,bidi --sizes 64,1518
+args=(--transports ivshmem2,memif,memif-zc,vhost --workloads uni,bidi --sizes 64,1518
 	--reps "$reps" --seconds "$secs" --warmup 1 --baseline memif --report "$out")
 [ -n "${DEMO_CPUS:-}" ] && args+=(--cpus "$DEMO_CPUS")
 /usr/bin/python3 "$repo/bench/bench.py" "${args[@]}"

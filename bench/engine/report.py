@@ -140,7 +140,8 @@ def header_lines(result: dict) -> List[str]:
         f"repetitions (rep-major, order rotated), {p.get('window_s')} s windows after "
         f"{p.get('warmup_s')} s warm-up, {p.get('descriptors')} descriptors, burst "
         f"{p.get('burst')}; median/min/max over repetitions, spread = (max - min) / median, "
-        f"x {p.get('baseline')} = median / {p.get('baseline')}'s median"
+        f"x {p.get('baseline')} = median / {p.get('baseline')}'s median; x best other "
+        f"(net_ivshmem2 rows) = median / the best median of the other transports"
         + (f"; profile `{p.get('profile')}`" if p.get("profile") else ""),
         "- cycles/packet: `testpmd` = --record-core-cycles at `stop` (warm-up + window), "
         "`TSC` = TSC Hz x window / packets of that lcore (a polling lcore is 100 % busy); "
@@ -154,20 +155,25 @@ def markdown(result: dict) -> str:
     perf = result["performance"]
     base = _param(result, "baseline")
     with_verdicts = any(x.get("expected") is not None for x in perf)
+    with_best = any(x.get("vs_best_other") is not None for x in perf)
     for w in [w for w in WORKLOADS if any(x["workload"] == w for x in perf)]:
         out += ["", f"## {w}: {WORKLOADS[w]}", ""]
         head = ["size", "transport", "median Mpps", "min", "max", "spread", f"x {base}",
                 "Gbit/s", "cyc/pkt testpmd", "cyc/pkt TSC", "n"]
+        if with_best:
+            head.insert(7, "x best other")
         if with_verdicts:
             head += ["expected", "verdict"]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for x in sorted((x for x in perf if x["workload"] == w),
                         key=lambda x: (x["size"], list(TRANSPORTS).index(x["transport"])
                                        if x["transport"] in TRANSPORTS else 99)):
-            cells = [f"{x['size']}", x["transport"], f"**{x['median']:.2f}**",
+            cells = [f"{x['size']}", x["transport"], f"{x['median']:.2f}",
                      f"{x['min']:.2f}", f"{x['max']:.2f}", f"{x['spread'] * 100:.0f} %",
                      _f(x.get("ratio")), f"{x['gbps']:.1f}", _f(x.get("cpp_testpmd"), "{:.0f}"),
                      _f(x.get("cpp_tsc"), "{:.0f}"), str(x["n"])]
+            if with_best:
+                cells.insert(7, _f(x.get("vs_best_other")))
             if with_verdicts:
                 cells += [_f(x.get("expected")),
                           x["verdict"] + (f" ({x['delta'] * 100:+.0f} %)"

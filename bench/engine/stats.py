@@ -48,6 +48,9 @@ class Row:
     cpp_testpmd: Optional[float]  # median cycles/packet, testpmd --record-core-cycles
     cpp_tsc: Optional[float]      # median cycles/packet, TSC Hz x window / packets
     values: List[float]
+    # net_ivshmem2 rows: median / the best median of the other transports
+    # (net_null, a one-process ceiling, excluded), same case
+    vs_best_other: Optional[float] = None
 
     @property
     def key(self) -> Key:
@@ -102,6 +105,13 @@ def summarize(samples: List[Sample], baseline: Optional[str] = None) -> List[Row
         for r in rows:
             b = base.get((r.workload, r.size))
             r.ratio = r.median / b if b else None
+    for r in rows:
+        if not r.transport.startswith("ivshmem2"):
+            continue
+        others = [o.median for o in rows if (o.workload, o.size) == (r.workload, r.size)
+                  and not o.transport.startswith("ivshmem2") and o.transport != "null"]
+        if others and max(others) > 0:
+            r.vs_best_other = r.median / max(others)
     return rows
 
 

@@ -55,6 +55,16 @@ def test_summary_median_min_max_spread_ratio():
     assert iv.gbps == pytest.approx(11 * 64 * 8 / 1e3)
 
 
+def test_vs_best_other_takes_the_best_non_ivshmem2_transport():
+    samples = SAMPLES + [sample("memif-zc", 8), sample("null", 50), sample("ivshmem2-zc", 9)]
+    rows = {r.key: r for r in summarize(samples, "memif")}
+    assert rows[("ivshmem2", "uni", 64)].vs_best_other == pytest.approx(11 / 8)
+    assert rows[("ivshmem2-zc", "uni", 64)].vs_best_other == pytest.approx(9 / 8)
+    assert rows[("memif", "uni", 64)].vs_best_other is None
+    # No other transport in that case: no ratio.
+    assert rows[("ivshmem2", "bidi", 1518)].vs_best_other is None
+
+
 def test_spread_edge_cases():
     assert spread([]) == 0 and spread([3.0]) == 0 and spread([0, 0]) == 0
 
@@ -275,7 +285,7 @@ def test_markdown_has_table_cpu_and_placement():
     md = report.markdown(r)
     assert "Test CPU" in md and "peer A on CPU 1, peer B on CPU 0" in md
     assert "different physical cores" in md and "verified" in md
-    assert "| 64 | ivshmem2 | **11.00** | 10.00 | 12.00 | 18 % | 2.20 |" in md
+    assert "| 64 | ivshmem2 | 11.00 | 10.00 | 12.00 | 18 % | 2.20 | 2.20 |" in md
     assert "| ivshmem2 | 50 % of max |" in md
 
 
