@@ -122,13 +122,13 @@ def test_tx_copy_variant_named_and_forced(sut_node, monkeypatch, variant):
         a.send_command("set txpkts 1518")
         a.set_forward_mode("txonly")
         b.set_forward_mode("rxonly")
-        b.start_forwarding()
-        a.wait_link(0)
-        a.start_forwarding()
+        b.start()
+        assert a.wait_link_status_up(0), "port 0 link not up"
+        a.start()
         time.sleep(0.5)
-        a.stop_forwarding()
+        a.stop()
         time.sleep(0.2)
-        b.stop_forwarding()
+        b.stop()
         stats = b.show_port_stats(0)
         assert stats.rx_packets > 0
         assert stats.rx_bytes == stats.rx_packets * 1518
