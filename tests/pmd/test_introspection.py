@@ -14,6 +14,7 @@ import socket
 import time
 
 import pytest
+from cpu_flags import cpu_flags
 from framework.ivshmem2.group import Ivshmem2Group
 from framework.remote_session.testpmd_shell import TestPmdShell
 from framework.params.testpmd import SimpleForwardingModes
@@ -91,19 +92,11 @@ def test_private_dump(pair):
     assert re.search(r"txq 0: tail \d+, in flight \d+", text), text
 
 
-def _cpu_flags():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    return set()
-
-
 @pytest.mark.parametrize("variant", ["default", "memcpy", "avx2", "avx512"])
 def test_tx_copy_variant_named_and_forced(sut_node, monkeypatch, variant):
     """show txq info names the slot copy variant; IVSHMEM2_COPY forces it (ivshmem2_copy.h).
     The default on an AVX2 CPU is avx2 (EAL's SIMD limit is 256 unless forced)."""
-    flags = _cpu_flags()
+    flags = cpu_flags()
     expected = variant
     if variant == "default":
         monkeypatch.delenv("IVSHMEM2_COPY", raising=False)

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 
+from cpu_flags import cpu_flags
 
 def _binary(paths, name):
     return paths.BUILD / "drivers" / "net" / "ivshmem2" / "tests" / name
@@ -49,14 +50,6 @@ def test_zero_copy_rx_buffers_held_by_the_application(paths):
     _run_burst_test(paths, "ivshmem2_rx_test")
 
 
-def _cpu_flags():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    return set()
-
-
 def test_copy_variants(paths):
     """Every slot copy variant this CPU has (memcpy always), every length 0..9018,
     unaligned ends, nothing written outside the destination (ivshmem2_copy_test.c)."""
@@ -67,7 +60,7 @@ def test_copy_variants(paths):
     m = re.search(r"(\d+) checks, 0 failures", proc.stdout)
     assert m and int(m.group(1)) > 100000, proc.stdout
     tested = set(re.findall(r"^tested (\w+)$", proc.stdout, re.M))
-    flags = _cpu_flags()
+    flags = cpu_flags()
     expected = {"memcpy"}
     if "avx2" in flags:
         expected.add("avx2")
