@@ -13,6 +13,7 @@ import subprocess
 
 from cpu_flags import cpu_flags
 
+
 def _binary(paths, name):
     return paths.BUILD / "drivers" / "net" / "ivshmem2" / "tests" / name
 
