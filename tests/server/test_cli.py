@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ivshmem2_peer import Peer
-from ivshmem2_server import Server, ServerError, run_server, server_binary
+from ivshmem2_server import Server, ServerError, run_server, server_binary, socket_listening
 
 BAD = [
     (["-V", "0"], "-V/--vectors 0: expected 1 to 64"),
@@ -196,7 +196,8 @@ def test_soft_fd_limit_is_raised_to_the_hard_limit(short_tmp):
                             preexec_fn=limits)
     try:
         deadline = time.monotonic() + 30
-        while not sock.exists():
+        # The socket file appears at bind(), before listen(): wait for listen.
+        while not socket_listening(sock):
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline
             time.sleep(0.05)
