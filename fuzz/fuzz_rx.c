@@ -3,7 +3,7 @@
  */
 
 /*
- * The real rx burst (drivers/net/ivshmem2/ivshmem2_rxtx.c) over a peer
+ * The real rx burst (drivers/net/ivshmem2/ivshmem2_rx.c) over a peer
  * section whose bytes come from the fuzzer, in copy and zero-copy mode, on
  * a queue set up the way ivshmem2_ethdev.c and ivshmem2_link.c set it up
  * (as drivers/net/ivshmem2/tests/ivshmem2_tx_test.c does for tx: DPDK mbufs, no port).

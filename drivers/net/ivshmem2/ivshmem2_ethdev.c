@@ -4,7 +4,7 @@
 
 /*
  * Bus-independent ethdev part: dev_ops, queues, stats and xstats. The link
- * is ivshmem2_link.c's, the bursts ivshmem2_rxtx.c's.
+ * is ivshmem2_link.c's, the bursts ivshmem2_rx.c's and ivshmem2_tx.c's.
  */
 
 #include <errno.h>

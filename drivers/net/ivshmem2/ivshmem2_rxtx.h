@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_atomic.h>
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "ivshmem2_copy.h"
 #include "ivshmem2_hw.h"
@@ -51,6 +53,58 @@ ivshmem2_gen_next(uint32_t gen)
  * this process's hw->map_gen equals the port's published map_gen (*map_gen);
  * checked when it resyncs, never per packet.
  */
+
+/* Slots touched ahead of the copy: enough to overlap misses, few enough for the fill buffers. */
+#define IVSHMEM2_PREFETCH_AHEAD	8u
+
+/*
+ * Seqlock read side: true if the next_* fields copied since @gen was loaded
+ * belong to @gen (the control path did not start another generation meanwhile).
+ */
+static inline bool
+ivshmem2_gen_still(const uint32_t *link_gen, uint32_t gen)
+{
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(link_gen, __ATOMIC_RELAXED) == gen;
+}
+
+/*
+ * True if this process maps the memory the port's current rings lie in (the
+ * mapping generation, ivshmem2_rxtx.h). Always true in the primary, which
+ * publishes what it maps.
+ */
+static inline bool
+ivshmem2_map_current(const uint32_t *map_gen, uint16_t port_id)
+{
+	const struct ivshmem2_hw *hw;
+
+	if (map_gen == NULL)
+		return true;
+	hw = rte_eth_devices[port_id].process_private;
+	return hw != NULL && __atomic_load_n(&hw->map_gen, __ATOMIC_ACQUIRE) ==
+			     __atomic_load_n(map_gen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Request the lines of a slot after its first (that one is prefetched
+ * further ahead) up to @len bytes, clamped to the slot. At 1518 B the copies
+ * are bound by lines moving between the cores: the producer must take back
+ * lines the consumer read last, the consumer reads lines the producer just
+ * wrote. One miss at a time costs a cross-core round trip per line.
+ */
+static __rte_always_inline void
+ivshmem2_slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
+{
+	uint32_t off;
+
+	len = RTE_MIN(len, IVSHMEM2_NET_SLOT_SIZE);
+	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE) {
+		if (for_write)
+			rte_prefetch0_write(slot + off);
+		else
+			rte_prefetch0(slot + off);
+	}
+}
 
 struct ivshmem2_txq {
 	/* Hot: read every burst. */
