@@ -94,8 +94,7 @@ rx_copy_chain(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbu
 	m->pkt_len = f->len;
 	m->data_len = 0;
 	for (i = 0; i < f->nb_slots; i++) {
-		const uint8_t *src = ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
-							   s->rd + i);
+		const uint8_t *src = ivshmem2_ring_seg_src(&s->ring, f, s->rd, i);
 		uint32_t left = f->seg_len[i];
 
 		while (left > 0) {
@@ -188,21 +187,25 @@ ivshmem2_rxq_zc_release(struct ivshmem2_rxq *q)
 	return held;
 }
 
-/* Attach slot @idx read-only to @m (zero-copy). */
+/*
+ * Attach segment @i of frame @f (entry @idx) read-only to @m (zero-copy): its
+ * slot, or its place in the peer's pool area. The busy flag is the entry's.
+ */
 static inline void
 rx_attach_slot(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
-	       uint32_t idx, uint16_t len)
+	       const struct ivshmem2_ring_frame *f, uint32_t idx, uint32_t i)
 {
-	uint32_t slot = idx & s->ring.mask;
-	uint8_t *addr = (uint8_t *)(uintptr_t)ivshmem2_ring_slot_ro(s->ring.slots,
-								   s->ring.mask, idx);
+	uint32_t slot = (idx + i) & s->ring.mask;
+	uint8_t *addr = (uint8_t *)(uintptr_t)ivshmem2_ring_seg_src(&s->ring, f, idx, i);
+	uint16_t len = f->seg_len[i];
+	uint16_t buf_len = f->seg_off[i] == IVSHMEM2_RING_SEG_SLOT ? IVSHMEM2_NET_SLOT_SIZE : len;
 	rte_iova_t iova = q->iova_is_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
 
 	__atomic_store_n(&s->busy[slot], 1, __ATOMIC_RELAXED);
 	/* Counted before the mbuf exists: its free cannot see fewer attached than freed. */
 	__atomic_store_n(&q->zc->attached, q->zc->attached + 1, __ATOMIC_RELEASE);
 	rte_mbuf_ext_refcnt_set(&s->zc_slot[slot].shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, addr, iova, IVSHMEM2_NET_SLOT_SIZE, &s->zc_slot[slot].shinfo);
+	rte_pktmbuf_attach_extbuf(m, addr, iova, buf_len, &s->zc_slot[slot].shinfo);
 	m->data_off = 0;
 	m->data_len = len;
 }
@@ -229,14 +232,14 @@ rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	struct rte_mbuf *prev = m;
 	uint32_t i;
 
-	rx_attach_slot(q, s, m, s->rd, f->seg_len[0]);
+	rx_attach_slot(q, s, m, f, s->rd, 0);
 	m->pkt_len = f->len;
 	for (i = 1; i < f->nb_slots; i++) {
 		struct rte_mbuf *seg = rte_pktmbuf_alloc(q->mp);
 
 		if (seg == NULL)
 			return -1;
-		rx_attach_slot(q, s, seg, s->rd + i, f->seg_len[i]);
+		rx_attach_slot(q, s, seg, f, s->rd, i);
 		prev->next = seg;
 		prev = seg;
 		m->nb_segs++;
@@ -296,7 +299,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		bool ok;
 
 		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.mask, rd, avail,
-						       &f))) {
+						       s->ring.pool_size, &f))) {
 			/* Cut by the zero-copy limit, not by the producer: wait for slots. */
 			if (f.incomplete && rd + avail != tail)
 				break;
@@ -321,7 +324,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		} else {
 			*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) =
 				q->mbuf_initializer;
-			m->ol_flags = 0;
+			m->ol_flags = q->mbuf_ol_flags;
 			m->packet_type = 0;
 			if (avail > f.nb_slots) {
 				uint32_t next = rd + f.nb_slots;
@@ -334,8 +337,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			}
 			if (likely(f.nb_slots == 1 && f.len <= q->data_room)) {
 				rte_memcpy(rte_pktmbuf_mtod(m, void *),
-					   ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd),
-					   f.len);
+					   ivshmem2_ring_seg_src(&s->ring, &f, rd, 0), f.len);
 				m->data_len = (uint16_t)f.len;
 				m->pkt_len = f.len;
 				ok = true;

@@ -109,6 +109,9 @@ ivshmem2_slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
 struct ivshmem2_txq {
 	/* Hot: read every burst. */
 	struct ivshmem2_ring_tx ring;
+	/** The section's zero-copy pool (ivshmem2_pool.c), NULL if none: one compare per segment. */
+	struct rte_mempool *pool;
+	uint32_t nb_held;		/**< pool segments posted, not yet given back */
 	uint32_t tail;			/**< private copy of *ring.tail */
 	uint32_t free;			/**< entries known free without reading the peer */
 	uint32_t ring_size;
@@ -117,6 +120,11 @@ struct ivshmem2_txq {
 	uint32_t remote;
 	uint32_t vectors;		/**< peer's vector count, to check its wake word */
 	uint8_t copy;			/**< enum ivshmem2_copy_kind, chosen at setup */
+	/* Zero-copy tx: the pool area in this process, and what the peer still reads. */
+	uintptr_t pool_base;
+	uint32_t pool_size;
+	uint32_t reclaimed;		/**< first entry whose mbuf may still be held */
+	struct rte_mbuf **held;		/**< [ring_size]: pool segment of each entry, or NULL */
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_tx next_ring;
 	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
@@ -130,6 +138,7 @@ struct ivshmem2_txq {
 	uint64_t doorbells;		/**< peer was asleep: vector raised */
 	uint64_t doorbells_suppressed;	/**< peer polling: no doorbell needed */
 	uint64_t link_down;		/**< packets refused while the link was down */
+	uint64_t pool_posted;		/**< pool segments posted without a copy */
 } __rte_cache_aligned;
 
 /* The external-buffer info of one zero-copy slot, found again from its free callback. */
@@ -166,6 +175,7 @@ struct ivshmem2_rxq_src {
 struct ivshmem2_rxq {
 	struct rte_mempool *mp;
 	uint64_t mbuf_initializer;	/**< rearm_data of a fresh mbuf of this queue */
+	uint64_t mbuf_ol_flags;		/**< ol_flags of a fresh one (pinned external buffers) */
 	uint32_t data_room;		/**< bytes after the headroom */
 	uint32_t gen;
 	const uint32_t *link_gen;
@@ -200,6 +210,12 @@ uint16_t ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts
 
 /** Entries waiting in an rx queue (rx_queue_count). */
 uint32_t ivshmem2_rxq_pending(struct ivshmem2_rxq *q);
+
+/**
+ * Zero-copy tx: give back every pool segment @q still holds (the peer no
+ * longer reads them: queue stopped or released). Control path only.
+ */
+void ivshmem2_txq_held_release(struct ivshmem2_txq *q);
 
 /** Entries sent on @q that the peer has not consumed yet (0 while the link is down). */
 uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);

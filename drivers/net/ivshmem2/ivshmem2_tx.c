@@ -36,6 +36,15 @@ txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 	ring = q->next_ring;
 	if (!ivshmem2_gen_still(q->link_gen, gen))
 		return false;	/* a link reset is under way: retry next burst */
+	/*
+	 * Pool segments held: on the same ring, indices go on and the new
+	 * consumer's head gives them back in order (a zero-copy consumer's
+	 * application may still read them). Rings reset or moved (a
+	 * reconnection): nobody reads the old ones any more.
+	 */
+	if (q->nb_held != 0 && (ring.tail != q->ring.tail ||
+				__atomic_load_n(ring.tail, __ATOMIC_RELAXED) != q->tail))
+		ivshmem2_txq_held_release(q);
 	q->ring = ring;
 	/* Our own tail is authoritative: only this queue writes it. */
 	q->tail = __atomic_load_n(q->ring.tail, __ATOMIC_RELAXED);
@@ -83,7 +92,8 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 			if (room == 0) {
 				if (dst != NULL) {
 					ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask],
-								 IVSHMEM2_NET_SLOT_SIZE, true);
+								 IVSHMEM2_NET_SLOT_SIZE,
+								 IVSHMEM2_NET_DESC_MORE, 0);
 					t++;
 				}
 				dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, t);
@@ -98,11 +108,177 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 			left -= n;
 		}
 	}
-	ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask], (uint16_t)seg_off, false);
+	ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask], (uint16_t)seg_off, 0, 0);
 	t++;
 	*free -= t - *tail;
 	*tail = t;
 	return 0;
+}
+
+/* Pool segments returned to the mempool at once. */
+#define IVSHMEM2_TX_FREE_BULK	64u
+
+/* Give back the held segments of entries [q->reclaimed, head). */
+static void
+tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
+{
+	struct rte_mbuf *done[IVSHMEM2_TX_FREE_BULK];
+	uint32_t i, n = 0, mask = q->ring_size - 1;
+
+	for (i = q->reclaimed; i != head && q->nb_held != 0; i++) {
+		struct rte_mbuf *m = q->held[i & mask];
+
+		if (m == NULL)
+			continue;
+		q->held[i & mask] = NULL;
+		q->nb_held--;
+		/* Segments, not chains: the next pointers of held segments are stale. */
+		m = rte_pktmbuf_prefree_seg(m);
+		if (m == NULL)
+			continue;
+		done[n++] = m;
+		if (n == IVSHMEM2_TX_FREE_BULK) {
+			rte_mempool_put_bulk(q->pool, (void **)done, n);
+			n = 0;
+		}
+	}
+	if (n != 0)
+		rte_mempool_put_bulk(q->pool, (void **)done, n);
+	q->reclaimed = head;
+}
+
+/*
+ * Zero-copy: the entries the consumer's @head passed are read. A head outside
+ * [q->reclaimed, tail] (consumer resynchronising, or broken) frees nothing.
+ */
+static inline void
+tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head)
+{
+	if (head - q->reclaimed <= tail - q->reclaimed)
+		tx_reclaim_to(q, head);
+}
+
+void
+ivshmem2_txq_held_release(struct ivshmem2_txq *q)
+{
+	if (q->held != NULL && q->nb_held != 0)
+		tx_reclaim_to(q, q->reclaimed + q->ring_size);
+	q->nb_held = 0;
+}
+
+/* True if segment @m lies in the queue's pool area: a direct mbuf of the pool. */
+static inline bool
+tx_seg_pooled(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
+{
+	uintptr_t off;
+
+	if (likely(m->pool != q->pool))
+		return false;
+	off = rte_pktmbuf_mtod(m, uintptr_t) - q->pool_base;
+	return !RTE_MBUF_CLONED(m) && m->data_len > 0 && off <= q->pool_size &&
+	       m->data_len <= q->pool_size - off;
+}
+
+/* Descriptors tx_pool_frame() posts for @m (pool segments as given, other bytes packed). */
+static uint32_t
+tx_pool_frame_descs(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
+{
+	uint32_t need = 0, room = 0;
+
+	for (; m != NULL; m = m->next) {
+		uint32_t left = m->data_len, k;
+
+		if (tx_seg_pooled(q, m)) {
+			need++;
+			room = 0;	/* the next copied byte opens a new slot */
+			continue;
+		}
+		if (left <= room) {
+			room -= left;
+			continue;
+		}
+		left -= room;
+		k = (left + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
+		need += k;
+		room = k * IVSHMEM2_NET_SLOT_SIZE - left;
+	}
+	return need;
+}
+
+/*
+ * A frame with a segment of the queue's pool: each pool segment is posted as
+ * a POOL descriptor and held until the consumer's head passes it; the other
+ * segments are copied into slots and freed. Returns -1 (ring full: nothing
+ * posted), 0 (copied whole: the caller frees @m) or 1 (@m consumed).
+ */
+static int
+tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
+{
+	uint32_t need = tx_pool_frame_descs(q, m);
+	uint32_t t = *tail, mask = q->ring.mask, room = 0, seg_off = 0, nb = 0;
+	struct rte_mbuf *next;
+	uint8_t *dst = NULL;
+
+	if (need > IVSHMEM2_NET_MAX_CHAIN)
+		return tx_copy_chain(q, m, tail, free);	/* many small segments: pack them */
+	if (!tx_room(q, t, free, need))
+		return -1;
+	if (q->nb_held == 0)
+		q->reclaimed = t;	/* nothing held below: skip the empty entries */
+	for (; m != NULL; m = next) {
+		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t left = m->data_len;
+
+		next = m->next;
+		if (tx_seg_pooled(q, m)) {
+			if (dst != NULL) {
+				ivshmem2_ring_desc_write(&q->ring.desc[t & mask], (uint16_t)seg_off,
+							 IVSHMEM2_NET_DESC_MORE, 0);
+				t++;
+				nb++;
+				dst = NULL;
+			}
+			ivshmem2_ring_desc_write(&q->ring.desc[t & mask], m->data_len,
+						 IVSHMEM2_NET_DESC_POOL |
+						 (++nb < need ? IVSHMEM2_NET_DESC_MORE : 0),
+						 (uint32_t)((uintptr_t)src - q->pool_base));
+			q->held[t & mask] = m;
+			q->nb_held++;
+			q->pool_posted++;
+			t++;
+			continue;
+		}
+		while (left > 0) {
+			uint32_t n;
+
+			if (room == 0 || dst == NULL) {
+				if (dst != NULL) {
+					ivshmem2_ring_desc_write(&q->ring.desc[t & mask],
+								 IVSHMEM2_NET_SLOT_SIZE,
+								 IVSHMEM2_NET_DESC_MORE, 0);
+					t++;
+					nb++;
+				}
+				dst = ivshmem2_ring_slot(q->ring.slots, mask, t);
+				room = IVSHMEM2_NET_SLOT_SIZE;
+				seg_off = 0;
+			}
+			n = RTE_MIN(left, room);
+			ivshmem2_copy_slot(q->copy, dst + seg_off, src, n);
+			seg_off += n;
+			room -= n;
+			src += n;
+			left -= n;
+		}
+		rte_pktmbuf_free_seg(m);
+	}
+	if (dst != NULL) {
+		ivshmem2_ring_desc_write(&q->ring.desc[t & mask], (uint16_t)seg_off, 0, 0);
+		t++;
+	}
+	*free -= t - *tail;
+	*tail = t;
+	return 1;
 }
 
 uint16_t
@@ -125,6 +301,12 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	tail = q->tail;
 	free = q->free;
 	mask = q->ring.mask;
+	if (unlikely(q->nb_held != 0)) {
+		uint32_t head = __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
+
+		tx_reclaim(q, tail, head);
+		free = ivshmem2_ring_free(tail, head, q->ring_size);
+	}
 	tx_room(q, tail, &free, nb_pkts);	/* short: the loop stops where it is full */
 	/* Ask for ownership of slot lines a few packets ahead so the RFOs overlap. */
 	for (i = 0; i < RTE_MIN(free, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); i++)
@@ -137,7 +319,16 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
 							       tail + IVSHMEM2_PREFETCH_AHEAD));
 
-		if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
+		if (unlikely(m->pool == q->pool) && len > 0 && len <= IVSHMEM2_NET_MAX_FRAME) {
+			/* Zero-copy pool (its first segment decides; q->pool NULL: never). */
+			int ret = tx_pool_frame(q, m, &tail, &free);
+
+			if (ret < 0)
+				break;
+			if (ret > 0)
+				pkts[i] = NULL;	/* held or freed segment by segment */
+			streamed |= len >= stream_min;
+		} else if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
 			if (unlikely(free == 0))
 				break;
 			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
@@ -151,7 +342,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			streamed |= len >= stream_min;
 			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
 					   rte_pktmbuf_mtod(m, const void *), len);
-			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, false);
+			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, 0, 0);
 			tail++;
 			free--;
 		} else if (len == 0 || len > IVSHMEM2_NET_MAX_FRAME) {

@@ -67,7 +67,7 @@ produce_frames(uint32_t n, uint32_t slots)
 		for (k = 0; k < slots; k++, idx++)
 			ivshmem2_ring_desc_write(&desc[idx & (RING_SIZE - 1)],
 						 k + 1 < slots ? IVSHMEM2_NET_SLOT_SIZE : 60,
-						 k + 1 < slots);
+						 k + 1 < slots ? IVSHMEM2_NET_DESC_MORE : 0, 0);
 	__atomic_store_n(&peer_tail, idx, __ATOMIC_RELEASE);
 }
 
