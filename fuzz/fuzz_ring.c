@@ -308,7 +308,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c == IVSHMEM2_RING_OK) {
 		const struct ivshmem2_net_section_header *h = (const void *)v->peer;
 
-		FUZZ_CHECK(h->magic == IVSHMEM2_NET_MAGIC && h->version == 1 &&
+		FUZZ_CHECK(h->magic == IVSHMEM2_NET_MAGIC &&
+			   h->version == IVSHMEM2_NET_LAYOUT_VERSION &&
 			   h->section_size == v->l.section_size && h->max_peers == v->l.max_peers &&
 			   h->queues == v->l.queues && h->ring_size == v->l.ring_size &&
 			   h->slot_stride == v->l.slot_stride && h->owner_id == remote,
