@@ -21,16 +21,19 @@ pytestmark = pytest.mark.pmd
 
 POOL_MBUFS = 4096
 FRAMES = 30000
-WINDOW = 512    # below the forwarder's ring (1024): nothing overflows, every loss is ours
+# Frames out at once: a 9000 B frame takes 5 of the forwarder's 1024 ring entries,
+# so 150 always fit and testpmd never drops on a full ring; every loss is the PMD's.
+WINDOW = 150
 
 
 def _pool_counts(shell: TestPmdShell, name: str):
-    """(avail, in use) of mempool @name from testpmd's dump_mempool."""
+    """(size, available) of mempool @name from testpmd's dump_mempool (rte_mempool_dump):
+    available = in the lcore caches + in the common pool."""
     out = shell.send_command("dump_mempool")
-    m = re.search(r"mempool <" + re.escape(name) + r">@.*?avail_count=(\d+).*?"
-                  r"in_use_count=(\d+)", out, re.S)
+    m = re.search(r"mempool <" + re.escape(name) + r">@.*?\n  size=(\d+).*?"
+                  r"total_cache_count=(\d+)\s+common_pool_count=(\d+)", out, re.S)
     assert m, out[-3000:]
-    return int(m.group(1)), int(m.group(2))
+    return int(m.group(1)), int(m.group(2)) + int(m.group(3))
 
 
 @pytest.mark.parametrize("sizes", ["64", "1518", "9000", "random:60-9014"])
@@ -58,8 +61,7 @@ def test_forwarder_transmits_from_its_pool(sut_node, sizes):
     fwd.stop_port(0)
     xs = fwd.show_port_xstats(0)
     assert xs["tx_pool_held_segments"] == 0, xs
-    avail, in_use = _pool_counts(fwd, "ivshmem2_txpool_0")
-    assert (avail, in_use) == (POOL_MBUFS, 0), (avail, in_use)
+    assert _pool_counts(fwd, "ivshmem2_txpool_0") == (POOL_MBUFS, POOL_MBUFS)
     assert fwd.alive()
     fwd.close()
 
