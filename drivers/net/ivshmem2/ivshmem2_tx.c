@@ -68,50 +68,71 @@ tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t ne
 	return *free >= need;
 }
 
+/* Slots a frame's copied bytes are packed into: entry t, open while dst is set. */
+struct tx_pack {
+	uint8_t *dst;		/**< slot of entry t being filled, NULL if none */
+	uint32_t room;		/**< bytes left in it */
+	uint32_t off;		/**< bytes in it */
+	uint32_t t;		/**< its entry */
+};
+
 /*
- * Copy a multi-segment or large mbuf into a chain of slots. Uses the
- * queue's copy variant: the caller fences before it publishes the tail.
+ * Append @left bytes at @src to the packed slots: a full slot's descriptor
+ * is written (MORE) when the next byte needs a new one. Uses the queue's
+ * copy variant: the caller fences before it publishes the tail.
  */
+static __rte_always_inline void
+tx_pack_bytes(struct ivshmem2_txq *q, struct tx_pack *p, const uint8_t *src, uint32_t left)
+{
+	while (left > 0) {
+		uint32_t n;
+
+		if (p->dst == NULL || p->room == 0) {
+			if (p->dst != NULL) {
+				ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask],
+							 IVSHMEM2_NET_SLOT_SIZE,
+							 IVSHMEM2_NET_DESC_MORE, 0);
+				p->t++;
+			}
+			p->dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, p->t);
+			p->room = IVSHMEM2_NET_SLOT_SIZE;
+			p->off = 0;
+		}
+		n = RTE_MIN(left, p->room);
+		ivshmem2_copy_slot(q->copy, p->dst + p->off, src, n);
+		p->off += n;
+		p->room -= n;
+		src += n;
+		left -= n;
+	}
+}
+
+/* Write the descriptor of the open slot, if any (@flags: MORE when more entries follow). */
+static __rte_always_inline void
+tx_pack_close(struct ivshmem2_txq *q, struct tx_pack *p, uint16_t flags)
+{
+	if (p->dst == NULL)
+		return;
+	ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask], (uint16_t)p->off, flags, 0);
+	p->t++;
+	p->dst = NULL;
+}
+
+/* Copy a multi-segment or large mbuf into a chain of slots. */
 static int
 tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
 {
 	uint32_t len = m->pkt_len;
 	uint32_t need = (len + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
-	uint32_t t = *tail, room = 0, seg_off = 0;
-	uint8_t *dst = NULL;
+	struct tx_pack p = { .dst = NULL, .t = *tail };
 
-	if (!tx_room(q, t, free, need))
+	if (!tx_room(q, p.t, free, need))
 		return -1;
-	for (; m != NULL; m = m->next) {
-		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t left = m->data_len;
-
-		while (left > 0) {
-			uint32_t n;
-
-			if (room == 0) {
-				if (dst != NULL) {
-					ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask],
-								 IVSHMEM2_NET_SLOT_SIZE,
-								 IVSHMEM2_NET_DESC_MORE, 0);
-					t++;
-				}
-				dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, t);
-				room = IVSHMEM2_NET_SLOT_SIZE;
-				seg_off = 0;
-			}
-			n = RTE_MIN(left, room);
-			ivshmem2_copy_slot(q->copy, dst + seg_off, src, n);
-			seg_off += n;
-			room -= n;
-			src += n;
-			left -= n;
-		}
-	}
-	ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask], (uint16_t)seg_off, 0, 0);
-	t++;
-	*free -= t - *tail;
-	*tail = t;
+	for (; m != NULL; m = m->next)
+		tx_pack_bytes(q, &p, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+	tx_pack_close(q, &p, 0);
+	*free -= p.t - *tail;
+	*tail = p.t;
 	return 0;
 }
 
@@ -214,70 +235,38 @@ tx_pool_frame_descs(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
 static int
 tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
 {
-	uint32_t need = tx_pool_frame_descs(q, m);
-	uint32_t t = *tail, mask = q->ring.mask, room = 0, seg_off = 0, nb = 0;
+	uint32_t need = tx_pool_frame_descs(q, m), mask = q->ring.mask;
+	struct tx_pack p = { .dst = NULL, .t = *tail };
 	struct rte_mbuf *next;
-	uint8_t *dst = NULL;
 
 	if (need > IVSHMEM2_NET_MAX_CHAIN)
 		return tx_copy_chain(q, m, tail, free);	/* many small segments: pack them */
-	if (!tx_room(q, t, free, need))
+	if (!tx_room(q, p.t, free, need))
 		return -1;
 	if (q->nb_held == 0)
-		q->reclaimed = t;	/* nothing held below: skip the empty entries */
+		q->reclaimed = p.t;	/* nothing held below: skip the empty entries */
 	for (; m != NULL; m = next) {
 		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t left = m->data_len;
 
 		next = m->next;
-		if (tx_seg_pooled(q, m)) {
-			if (dst != NULL) {
-				ivshmem2_ring_desc_write(&q->ring.desc[t & mask], (uint16_t)seg_off,
-							 IVSHMEM2_NET_DESC_MORE, 0);
-				t++;
-				nb++;
-				dst = NULL;
-			}
-			ivshmem2_ring_desc_write(&q->ring.desc[t & mask], m->data_len,
-						 IVSHMEM2_NET_DESC_POOL |
-						 (++nb < need ? IVSHMEM2_NET_DESC_MORE : 0),
-						 (uint32_t)((uintptr_t)src - q->pool_base));
-			q->held[t & mask] = m;
-			q->nb_held++;
-			q->pool_posted++;
-			t++;
+		if (!tx_seg_pooled(q, m)) {
+			tx_pack_bytes(q, &p, src, m->data_len);
+			rte_pktmbuf_free_seg(m);
 			continue;
 		}
-		while (left > 0) {
-			uint32_t n;
-
-			if (room == 0 || dst == NULL) {
-				if (dst != NULL) {
-					ivshmem2_ring_desc_write(&q->ring.desc[t & mask],
-								 IVSHMEM2_NET_SLOT_SIZE,
-								 IVSHMEM2_NET_DESC_MORE, 0);
-					t++;
-					nb++;
-				}
-				dst = ivshmem2_ring_slot(q->ring.slots, mask, t);
-				room = IVSHMEM2_NET_SLOT_SIZE;
-				seg_off = 0;
-			}
-			n = RTE_MIN(left, room);
-			ivshmem2_copy_slot(q->copy, dst + seg_off, src, n);
-			seg_off += n;
-			room -= n;
-			src += n;
-			left -= n;
-		}
-		rte_pktmbuf_free_seg(m);
+		tx_pack_close(q, &p, IVSHMEM2_NET_DESC_MORE);
+		ivshmem2_ring_desc_write(&q->ring.desc[p.t & mask], m->data_len,
+					 IVSHMEM2_NET_DESC_POOL |
+					 (p.t + 1 - *tail < need ? IVSHMEM2_NET_DESC_MORE : 0),
+					 (uint32_t)((uintptr_t)src - q->pool_base));
+		q->held[p.t & mask] = m;
+		q->nb_held++;
+		q->pool_posted++;
+		p.t++;
 	}
-	if (dst != NULL) {
-		ivshmem2_ring_desc_write(&q->ring.desc[t & mask], (uint16_t)seg_off, 0, 0);
-		t++;
-	}
-	*free -= t - *tail;
-	*tail = t;
+	tx_pack_close(q, &p, 0);
+	*free -= p.t - *tail;
+	*tail = p.t;
 	return 1;
 }
 
