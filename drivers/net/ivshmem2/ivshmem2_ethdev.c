@@ -180,8 +180,11 @@ port_detach(struct rte_eth_dev *dev)
 	last = --hw->nb_ports == 0;
 	rte_spinlock_unlock(&hw->lock);
 	dev->process_private = NULL;
-	if (last)
+	if (last) {
+		if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+			ivshmem2_pool_release(hw);
 		IVSHMEM2_OPS(hw)->close(hw);
+	}
 }
 
 static int

@@ -104,6 +104,7 @@ struct ivshmem2_hw {
 	struct rte_mempool *tx_pool;
 	uintptr_t tx_pool_base;		/**< its data buffers: the own pool area */
 	uint32_t tx_pool_size;		/**< bytes of the pool area */
+	bool tx_pool_owned;		/**< created by the tx-pool devarg: freed with the attachment */
 };
 
 #define IVSHMEM2_OPS(hw)	((hw)->ops)

@@ -162,6 +162,26 @@ rte_pmd_ivshmem2_pktmbuf_pool_create(const char *name, unsigned int n, unsigned 
 	return mp;
 }
 
+void
+ivshmem2_pool_release(struct ivshmem2_hw *hw)
+{
+	unsigned int in_use;
+
+	if (hw->tx_pool == NULL)
+		return;
+	in_use = rte_mempool_in_use_count(hw->tx_pool);
+	if (in_use != 0) {
+		/* Their data lies in the shared memory: it must stay mapped. */
+		hw->zc_held = true;
+		IVSHMEM2_LOG(WARNING, "pool %s: %u mbufs still in use when the last port closes; "
+			     "the shared memory stays mapped", hw->tx_pool->name, in_use);
+		return;
+	}
+	if (hw->tx_pool_owned)
+		rte_mempool_free(hw->tx_pool);
+	hw->tx_pool = NULL;
+}
+
 int
 ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 {
@@ -177,6 +197,7 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 							    p->tx_pool / 4), 0,
 				RTE_MBUF_DEFAULT_BUF_SIZE) == NULL)
 			return -rte_errno;
+		hw->tx_pool_owned = true;
 		section_txqs_attach(hw);
 	}
 	if (p->tx_pool != 0) {

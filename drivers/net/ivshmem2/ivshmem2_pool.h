@@ -26,4 +26,10 @@ void ivshmem2_pool_txq_attach(struct ivshmem2_txq *q, const struct ivshmem2_hw *
  */
 int ivshmem2_pool_port_start(struct rte_eth_dev *dev);
 
+/**
+ * The attachment's last port closes: free a pool the tx-pool devarg made, or,
+ * if the application still holds mbufs of it, keep the memory mapped for them.
+ */
+void ivshmem2_pool_release(struct ivshmem2_hw *hw);
+
 #endif /* _IVSHMEM2_POOL_H_ */

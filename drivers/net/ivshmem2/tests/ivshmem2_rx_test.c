@@ -216,15 +216,20 @@ test_pool_segments(struct rte_mempool *mp, bool zero_copy)
 	uint32_t i;
 	uint16_t n;
 
+	unsigned int avail = rte_mempool_avail_count(mp);
+	struct rte_mbuf *fresh = rte_pktmbuf_alloc(mp);
+
 	peer_tail = head = 0;
-	q = rxq_new(mp, 0);
+	q = fresh != NULL ? rxq_new(mp, 0) : NULL;
 	CHECK(q != NULL, "no queue");
 	if (q == NULL)
 		return;
 	if (!zero_copy) {
+		/* What rx_queue_setup gives a copy-mode queue: a fresh mbuf's rearm word. */
 		ivshmem2_rxq_zc_release(q);
 		q->zero_copy = false;
-		q->mbuf_initializer = 0;
+		q->mbuf_initializer = *(uint64_t *)RTE_PTR_ADD(fresh, offsetof(struct rte_mbuf,
+										rearm_data));
 		q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 		q->src[0].busy = NULL;
 	}
@@ -263,6 +268,9 @@ out:
 	if (zero_copy)
 		ivshmem2_rxq_zc_release(q);
 	rte_free(q);
+	rte_pktmbuf_free(fresh);
+	CHECK(rte_mempool_avail_count(mp) == avail, "mbufs leaked: %u of %u back",
+	      rte_mempool_avail_count(mp), avail);
 }
 
 static void
