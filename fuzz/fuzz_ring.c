@@ -94,8 +94,8 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 
 	ivshmem2_ring_rx_attach(&r, v->own, v->peer, l, me, remote, queue);
 	FUZZ_CHECK(fuzz_inside(r.peer_tail, 4, v->peer, l->section_size), "peer tail");
-	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * sizeof(struct ivshmem2_net_desc), v->peer, l->section_size),
-		   "descs");
+	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * sizeof(struct ivshmem2_net_desc),
+			       v->peer, l->section_size), "descs");
 	FUZZ_CHECK(fuzz_inside(r.slots, (uint64_t)l->ring_size * l->slot_stride, v->peer,
 			  l->section_size), "slots");
 	FUZZ_CHECK(fuzz_inside(r.head, 4, v->own, l->section_size) &&

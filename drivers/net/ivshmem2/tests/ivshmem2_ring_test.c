@@ -251,7 +251,8 @@ test_frame_scan(void)
 	set_desc(66, 808, 0);
 	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, TEST_POOL, &f) && f.nb_slots == 5);
 	/* Incomplete: producer published only part of the chain. */
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 && f.incomplete);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
+	      f.incomplete);
 	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, TEST_POOL, &f) && !f.incomplete);
 	/* Endless chain: MORE on every entry; at most MAX_CHAIN skipped at once. */
 	for (i = 20; i < 40; i++)
@@ -266,7 +267,8 @@ test_frame_scan(void)
 	/* Bad entry in the middle of a chain: skip up to and including it. */
 	set_desc(50, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(51, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, TEST_POOL, &f) && f.nb_slots == 2 && !f.incomplete);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, TEST_POOL, &f) && f.nb_slots == 2 &&
+	      !f.incomplete);
 }
 
 static void
