@@ -80,6 +80,10 @@ def test_hostile_values_are_shown_as_invalid_not_trusted(server):
         shown = info_json(server.info_path)
         rings = shown["rings"]
         assert (rings["queues"], rings["ring_size"], rings["header_size"]) == (1, 1024, 4096)
+        # Layout version 2: the pool area follows the queue area, 4 KiB aligned, to the end.
+        assert rings["pool_offset"] % 4096 == 0
+        assert rings["pool_offset"] >= rings["header_size"] + rings["queue_stride"]
+        assert rings["pool_offset"] + rings["pool_size"] == 4 << 20
         q_area = rings["header_size"]   # the single channel's only queue area
         # a: state 9, a header claiming another owner, 99 tx queues, tail 5000.
         a.set_state(9, notify=False)
