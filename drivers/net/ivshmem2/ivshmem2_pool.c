@@ -201,6 +201,18 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 		section_txqs_attach(hw);
 	}
 	if (p->tx_pool != 0) {
+		uint32_t held_max = hw->net.ring_size * dev->data->nb_tx_queues;
+
+		/*
+		 * A forwarder frees held mbufs only in its next tx burst, which
+		 * needs a received frame, which needs a free mbuf.
+		 */
+		if (rte_mempool_avail_count(hw->tx_pool) < 2 * held_max)
+			IVSHMEM2_LOG(WARNING, "port %u: pool %s: %u mbufs free, the tx queues may "
+				     "hold up to %u until the peer took them; below %u forwarding "
+				     "can stall (raise tx-pool)", dev->data->port_id,
+				     hw->tx_pool->name, rte_mempool_avail_count(hw->tx_pool),
+				     held_max, 2 * held_max);
 		/* Received into the pool: forwarding them is a POOL descriptor, not a copy. */
 		for (q = 0; q < dev->data->nb_rx_queues; q++) {
 			struct ivshmem2_rxq *r = dev->data->rx_queues[q];
