@@ -350,13 +350,19 @@ def _net_h_free_bytes(section: int, peers: int = 2) -> int:
     def const(name):
         return int(re.search(rf"#define\s+{name}\s+(\d+)u", text).group(1))
 
+    def up(v, a):
+        return -(-v // a) * a
+
     line, slot = const("IVSHMEM2_NET_CACHE_LINE"), const("IVSHMEM2_NET_SLOT_SIZE")
     ring, align = const("IVSHMEM2_NET_PREF_RING"), const("IVSHMEM2_NET_HEADER_ALIGN")
-    header = -(-(64 + peers * 64) // align) * align
-    area = -(-(3 * line + ring * 4) // line) * line + ring * (slot + line)
+    desc = int(re.search(r"sizeof\(struct ivshmem2_net_desc\) == (\d+)", text).group(1))
+    pool_align = re.search(r"#define\s+IVSHMEM2_NET_POOL_ALIGN\s+(\d+)u", text)
+    header = up(64 + peers * 64, align)
+    area = up(3 * line + ring * desc, line) + ring * (slot + line)
     per_channel = (section - header) // (peers - 1)
     queues = next(q for q in (8, 4, 2, 1) if per_channel // q >= area)
-    return section - header - (peers - 1) * queues * area
+    end = header + (peers - 1) * queues * area
+    return section - (up(end, int(pool_align.group(1))) if pool_align else end)
 
 
 def _mib(text: str) -> int:
