@@ -59,7 +59,8 @@ check_layouts(uint64_t section_size, uint32_t peers, uint64_t shm_size, uint64_t
 			   sizeof(struct ivshmem2_net_channel_header) <= l.header_size,
 			   "channel headers overlap the queues");
 		FUZZ_CHECK(l.desc_offset >= sizeof(struct ivshmem2_net_queue_ctrl) &&
-			   l.desc_offset + (uint64_t)l.ring_size * 4 <= l.slot_offset &&
+			   l.desc_offset + (uint64_t)l.ring_size * sizeof(struct ivshmem2_net_desc) <=
+			   l.slot_offset &&
 			   l.slot_offset + (uint64_t)l.ring_size * l.slot_stride <= l.queue_stride,
 			   "queue area");
 		/* The last area of the last channel ends inside the section. */
@@ -93,8 +94,8 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 
 	ivshmem2_ring_rx_attach(&r, v->own, v->peer, l, me, remote, queue);
 	FUZZ_CHECK(fuzz_inside(r.peer_tail, 4, v->peer, l->section_size), "peer tail");
-	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * 4, v->peer, l->section_size),
-		   "descs");
+	FUZZ_CHECK(fuzz_inside(r.desc, (uint64_t)l->ring_size * sizeof(struct ivshmem2_net_desc),
+			       v->peer, l->section_size), "descs");
 	FUZZ_CHECK(fuzz_inside(r.slots, (uint64_t)l->ring_size * l->slot_stride, v->peer,
 			  l->section_size), "slots");
 	FUZZ_CHECK(fuzz_inside(r.head, 4, v->own, l->section_size) &&
@@ -117,9 +118,10 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 		uint32_t want_len, want_slots, i, sum = 0;
 		bool ok;
 
-		want_slots = fuzz_ref_scan(r.desc, r.mask, idx, avail, &want_len, NULL);
+		want_slots = fuzz_ref_scan(r.desc, r.mask, idx, avail, r.pool_size, &want_len, NULL,
+					   NULL);
 		memset(&f, 0xa5, sizeof(f));
-		ok = ivshmem2_ring_frame_scan(r.desc, r.mask, idx, avail, &f);
+		ok = ivshmem2_ring_frame_scan(r.desc, r.mask, idx, avail, r.pool_size, &f);
 		FUZZ_CHECK(f.nb_slots >= 1 && f.nb_slots <= avail &&
 			   f.nb_slots <= IVSHMEM2_NET_MAX_CHAIN, "nb_slots %u of %u", f.nb_slots,
 			   avail);
@@ -130,15 +132,20 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 		if (ok) {
 			FUZZ_CHECK(f.len == want_len, "len %u, reference %u", f.len, want_len);
 			for (i = 0; i < f.nb_slots; i++) {
-				const uint8_t *s = ivshmem2_ring_slot_ro(r.slots, r.mask, idx + i);
+				const uint8_t *s = ivshmem2_ring_seg_src(&r, &f, idx, i);
+				bool pool = f.seg_off[i] != IVSHMEM2_RING_SEG_SLOT;
 				uint32_t k;
 
 				FUZZ_CHECK(f.seg_len[i] >= 1 &&
-					   f.seg_len[i] <= IVSHMEM2_NET_SLOT_SIZE, "seg_len %u",
+					   f.seg_len[i] <= (pool ? IVSHMEM2_NET_MAX_FRAME :
+							    IVSHMEM2_NET_SLOT_SIZE), "seg_len %u",
 					   f.seg_len[i]);
 				FUZZ_CHECK(fuzz_inside(s, f.seg_len[i], v->peer, l->section_size),
-					   "slot of index %u", idx + i);
-				FUZZ_CHECK(ivshmem2_ring_slot_index(r.slots, l->ring_size, s) ==
+					   "segment of index %u", idx + i);
+				/* A pool segment lies in the pool area, past every ring. */
+				FUZZ_CHECK(!pool || fuzz_inside(s, f.seg_len[i], v->peer + l->pool_offset,
+								l->pool_size), "pool segment %u", idx + i);
+				FUZZ_CHECK(pool || ivshmem2_ring_slot_index(r.slots, l->ring_size, s) ==
 					   ((idx + i) & r.mask), "slot index");
 				for (k = 0; k < f.seg_len[i]; k += 64)
 					sink += s[k];
@@ -201,7 +208,15 @@ write_frames(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t r
 
 			d.len = (uint16_t)seg;
 			d.flags = len > seg ? IVSHMEM2_NET_DESC_MORE : 0;
-			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * 4, &d, 4);
+			d.offset = 0;
+			/* Some segments in the pool area, at any offset (in range or not). */
+			if (fuzz_u8(in) & 1) {
+				d.flags |= IVSHMEM2_NET_DESC_POOL;
+				d.offset = fuzz_u8(in) & 1 ? fuzz_u32(in) :
+					   fuzz_u32(in) % (uint32_t)(v->l.pool_size + 1);
+			}
+			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d),
+				   &d, sizeof(d));
 			len -= seg;
 			tail++;
 		}
@@ -268,10 +283,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = fuzz_u8(&in) % 32;
 			off = ivshmem2_net_queue_offset(&v->l, remote, me, qq) + v->l.desc_offset;
 			while (n-- > 0) {
-				uint32_t d = fuzz_u32(&in);
+				uint64_t d = fuzz_u32(&in) | (uint64_t)fuzz_u32(&in) << 32;
 
-				fuzz_patch(v, off + (uint64_t)(k++ & (v->l.ring_size - 1)) * 4,
-					   &d, 4);
+				fuzz_patch(v, off + (uint64_t)(k++ & (v->l.ring_size - 1)) * sizeof(d),
+					   &d, sizeof(d));
 			}
 			break;
 		case 5:		/* raw bytes anywhere */
@@ -293,7 +308,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c == IVSHMEM2_RING_OK) {
 		const struct ivshmem2_net_section_header *h = (const void *)v->peer;
 
-		FUZZ_CHECK(h->magic == IVSHMEM2_NET_MAGIC && h->version == 1 &&
+		FUZZ_CHECK(h->magic == IVSHMEM2_NET_MAGIC &&
+			   h->version == IVSHMEM2_NET_LAYOUT_VERSION &&
 			   h->section_size == v->l.section_size && h->max_peers == v->l.max_peers &&
 			   h->queues == v->l.queues && h->ring_size == v->l.ring_size &&
 			   h->slot_stride == v->l.slot_stride && h->owner_id == remote,

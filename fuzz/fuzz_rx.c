@@ -3,7 +3,7 @@
  */
 
 /*
- * The real rx burst (drivers/net/ivshmem2/ivshmem2_rxtx.c) over a peer
+ * The real rx burst (drivers/net/ivshmem2/ivshmem2_rx.c) over a peer
  * section whose bytes come from the fuzzer, in copy and zero-copy mode, on
  * a queue set up the way ivshmem2_ethdev.c and ivshmem2_link.c set it up
  * (as drivers/net/ivshmem2/tests/ivshmem2_tx_test.c does for tx: DPDK mbufs, no port).
@@ -209,7 +209,7 @@ cut_by_limit(uint16_t src, uint32_t idx, uint32_t a)
 	const struct ivshmem2_ring_rx *r = &rxq.src[src].ring;
 	struct ivshmem2_ring_frame f;
 
-	return !ivshmem2_ring_frame_scan(r->desc, r->mask, idx, a, &f) && f.incomplete;
+	return !ivshmem2_ring_frame_scan(r->desc, r->mask, idx, a, r->pool_size, &f) && f.incomplete;
 }
 
 /* Zero-copy: the head advances over freed slots up to rd, stops at a held one. */
@@ -265,7 +265,7 @@ model_resync(void)
 /* The bytes of frame @first..+@nb_slots of @src equal @m's data (copy mode). */
 static void
 check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
-	   const uint16_t *seg_len, uint32_t nb_slots)
+	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
 {
 	static uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
 	const uint8_t *data = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
@@ -273,7 +273,8 @@ check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 
 	FUZZ_CHECK(data != NULL, "mbuf chain shorter than its pkt_len");
 	for (i = 0; i < nb_slots; i++) {
-		const uint8_t *slot = ivshmem2_ring_slot_ro(r->slots, r->mask, first + i);
+		const uint8_t *slot = seg_off[i] != UINT32_MAX ? r->pool + seg_off[i] :
+				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i);
 
 		FUZZ_CHECK(memcmp(data + off, slot, seg_len[i]) == 0,
 			   "bytes of slot %u differ in the mbuf", first + i);
@@ -283,7 +284,7 @@ check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 
 static void
 check_zc(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
-	 const uint16_t *seg_len, uint32_t nb_slots)
+	 const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
 {
 	struct rte_mbuf *seg = m;
 	uint32_t i;
@@ -291,12 +292,13 @@ check_zc(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 	FUZZ_CHECK(m->nb_segs == nb_slots, "zero-copy frame of %u slots in %u mbufs", nb_slots,
 		   m->nb_segs);
 	for (i = 0; i < nb_slots; i++, seg = seg->next) {
+		const uint8_t *want = seg_off[i] != UINT32_MAX ? r->pool + seg_off[i] :
+				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i);
+
 		FUZZ_CHECK(seg != NULL && RTE_MBUF_HAS_EXTBUF(seg), "segment %u not attached", i);
-		FUZZ_CHECK(rte_pktmbuf_mtod(seg, const uint8_t *) ==
-			   ivshmem2_ring_slot_ro(r->slots, r->mask, first + i) &&
-			   seg->data_len == seg_len[i], "segment %u: %p+%u, slot %p+%u", i,
-			   rte_pktmbuf_mtod(seg, void *), seg->data_len,
-			   (const void *)ivshmem2_ring_slot_ro(r->slots, r->mask, first + i),
+		FUZZ_CHECK(rte_pktmbuf_mtod(seg, const uint8_t *) == want &&
+			   seg->data_len == seg_len[i], "segment %u: %p+%u, expected %p+%u", i,
+			   rte_pktmbuf_mtod(seg, void *), seg->data_len, (const void *)want,
 			   seg_len[i]);
 	}
 	FUZZ_CHECK(seg == NULL, "more segments than slots");
@@ -341,7 +343,7 @@ frame_is(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len)
 /* One returned frame of @src: check it, then free or hold it. */
 static void
 take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
-	   const uint16_t *seg_len, uint32_t nb_slots)
+	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
 {
 	const struct ivshmem2_ring_rx *r = &rxq.src[src].ring;
 	uint32_t sum = 0, n = 0;
@@ -358,7 +360,7 @@ take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
 	if (rxq.zero_copy) {
 		uint32_t i;
 
-		check_zc(r, m, first, seg_len, nb_slots);
+		check_zc(r, m, first, seg_len, seg_off, nb_slots);
 		/* A slot the application still holds is never handed out again. */
 		for (i = 0; i < nb_slots; i++)
 			FUZZ_CHECK(!held_covers_slot(src, (first + i) & r->mask),
@@ -366,7 +368,7 @@ take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
 				   src);
 		mdl.held[mdl.nb_held++] = (struct held){ m, src, first, nb_slots };
 	} else {
-		check_copy(r, m, first, seg_len, nb_slots);
+		check_copy(r, m, first, seg_len, seg_off, nb_slots);
 		rte_pktmbuf_free(m);
 	}
 }
@@ -426,9 +428,11 @@ burst(uint16_t nb_pkts)
 			   rd1, a);
 		while (idx != rd1) {
 			uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN];
+			uint32_t seg_off[IVSHMEM2_NET_MAX_CHAIN];
 			uint32_t len, n;
 
-			n = fuzz_ref_scan(s->ring.desc, s->ring.mask, idx, a, &len, seg_len);
+			n = fuzz_ref_scan(s->ring.desc, s->ring.mask, idx, a, s->ring.pool_size, &len,
+					  seg_len, seg_off);
 			FUZZ_CHECK(n >= 1 && n <= rd1 - idx, "source %u: rd %u is not a frame "
 				   "boundary (frame at %u spans %u)", k, rd1, idx, n);
 			if (len == 0) {
@@ -436,7 +440,7 @@ burst(uint16_t nb_pkts)
 			} else if (!failed || (taken < got && frame_is(k, pkts[taken], idx, len))) {
 				FUZZ_CHECK(taken < got, "source %u: frame at %u not returned", k,
 					   idx);
-				take_frame(k, pkts[taken++], idx, len, seg_len, n);
+				take_frame(k, pkts[taken++], idx, len, seg_len, seg_off, n);
 				frames++;
 			}
 			idx += n;
@@ -549,11 +553,27 @@ produce(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote
 			};
 			uint8_t bytes[64];
 
+			/*
+			 * Some segments in the pool area at a random offset: mostly
+			 * in range (the bytes go there), sometimes anywhere.
+			 */
+			if (salt & 1) {
+				uint8_t how = fuzz_u8(in);
+
+				d.flags |= IVSHMEM2_NET_DESC_POOL;
+				if (how & 1 || v->l.pool_size < seg) {
+					d.offset = fuzz_u32(in);
+				} else {
+					d.offset = fuzz_u32(in) % (uint32_t)(v->l.pool_size - seg + 1);
+					slot = v->l.pool_offset + d.offset;
+				}
+			}
 			/* The first and last bytes of the segment carry a pattern. */
 			memset(bytes, (uint8_t)(tail + salt), sizeof(bytes));
 			fuzz_patch(v, slot, bytes, RTE_MIN(seg, (uint32_t)sizeof(bytes)));
 			fuzz_patch(v, slot + seg - 1, &salt, 1);
-			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * 4, &d, 4);
+			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d), &d,
+				   sizeof(d));
 			len -= seg;
 			tail++;
 		}
@@ -609,10 +629,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = fuzz_u8(&in) % 16;
 			off = fuzz_ring_area(v, me, remote, k) + v->l.desc_offset;
 			while (n-- > 0) {
-				uint32_t d = fuzz_u32(&in);
+				uint64_t d = fuzz_u32(&in) | (uint64_t)fuzz_u32(&in) << 32;
 
-				fuzz_patch(v, off + (uint64_t)(x++ & (v->l.ring_size - 1)) * 4,
-					   &d, 4);
+				fuzz_patch(v, off + (uint64_t)(x++ & (v->l.ring_size - 1)) * sizeof(d),
+					   &d, sizeof(d));
 			}
 			break;
 		case 3:		/* a well-behaved producer */
@@ -648,7 +668,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 8:		/* raw bytes in a queue's control and descriptor area */
 			off = fuzz_ring_area(v, me, remote, k) + fuzz_u16(&in) %
-			      (v->l.desc_offset + (uint64_t)v->l.ring_size * 4);
+			      (v->l.desc_offset + (uint64_t)v->l.ring_size * sizeof(struct ivshmem2_net_desc));
 			n = fuzz_u8(&in) % sizeof(buf);
 			fuzz_bytes(&in, buf, n);
 			fuzz_patch(v, off, buf, n);

@@ -144,7 +144,8 @@ fuzz_set_peer_tail(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_
  */
 static inline uint32_t
 fuzz_ref_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
-	      uint32_t avail, uint32_t *len, uint16_t *seg_len)
+	      uint32_t avail, uint32_t pool_size, uint32_t *len, uint16_t *seg_len,
+	      uint32_t *seg_off)
 {
 	uint32_t i, total = 0;
 
@@ -154,10 +155,16 @@ fuzz_ref_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
 
 		if (i == IVSHMEM2_NET_MAX_CHAIN)
 			return i;	/* longer than any frame */
-		if (d.len < 1 || d.len > IVSHMEM2_NET_SLOT_SIZE || (d.flags & ~1u) != 0)
+		bool pool = (d.flags & IVSHMEM2_NET_DESC_POOL) != 0;
+
+		if (d.len < 1 || d.len > (pool ? IVSHMEM2_NET_MAX_FRAME : IVSHMEM2_NET_SLOT_SIZE) ||
+		    (d.flags & ~3u) != 0 ||
+		    (pool && (uint64_t)d.offset + d.len > pool_size))
 			return i + 1;
 		if (seg_len != NULL)
 			seg_len[i] = d.len;
+		if (seg_off != NULL)
+			seg_off[i] = pool ? d.offset : UINT32_MAX;
 		total += d.len;
 		if ((d.flags & IVSHMEM2_NET_DESC_MORE) == 0) {
 			if (total <= IVSHMEM2_NET_MAX_FRAME)

@@ -109,9 +109,10 @@ text_group(FILE *f, const struct info_group *g)
 		fmt_size(l->output_section_offset, e, sizeof(e)));
 	if (g->net)
 		fprintf(f, "  rings     %" PRIu32 " queue pair(s) x %" PRIu32 " slots per peer pair"
-			" (header %s, queue area %" PRIu64 " bytes)\n", g->net_layout.queues,
-			g->net_layout.ring_size, fmt_size(g->net_layout.header_size, a, sizeof(a)),
-			g->net_layout.queue_stride);
+			" (header %s, queue area %" PRIu64 " bytes, pool area %" PRIu64 " bytes)\n",
+			g->net_layout.queues, g->net_layout.ring_size,
+			fmt_size(g->net_layout.header_size, a, sizeof(a)), g->net_layout.queue_stride,
+			g->net_layout.pool_size);
 	else
 		fprintf(f, "  rings     none: %s\n", g->net_reason);
 	fprintf(f, "  peers     %" PRIu32 " of %" PRIu32 " connected:", s->num_peers,
@@ -325,6 +326,8 @@ json_group(struct json *j, const struct info_group *g)
 	json_u64(j, "slot_stride", g->net_layout.slot_stride);
 	json_u64(j, "header_size", g->net_layout.header_size);
 	json_u64(j, "queue_stride", g->net_layout.queue_stride);
+	json_u64(j, "pool_offset", g->net_layout.pool_offset);
+	json_u64(j, "pool_size", g->net_layout.pool_size);
 	json_close(j, '}');
 }
 

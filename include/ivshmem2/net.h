@@ -14,7 +14,10 @@
  *   - the consumer state of the direction remote -> me: head index and the
  *     "wake me" word, each on its own cache line.
  * Descriptor i describes slot i (i = index & (ring_size - 1)), so a consumer
- * computes every buffer address itself and only checks len and flags.
+ * computes every slot address itself and only checks len and flags. A
+ * descriptor with IVSHMEM2_NET_DESC_POOL points instead into the producer's
+ * pool area (the section's space after its queue areas): the consumer checks
+ * offset and len against the pool area it computed itself.
  *
  * The layout follows from (output section size, max_peers) alone; both sides
  * compute it with ivshmem2_net_layout_compute(). Indices are free-running
@@ -34,7 +37,7 @@
 
 #define IVSHMEM2_NET_PROTOCOL		0x4932u	/* user-defined range, "I2" */
 #define IVSHMEM2_NET_MAGIC		0x544e3249u	/* "I2NT" little-endian */
-#define IVSHMEM2_NET_LAYOUT_VERSION	1u
+#define IVSHMEM2_NET_LAYOUT_VERSION	2u	/* 2: 8-byte descriptors, pool area */
 
 #define IVSHMEM2_NET_CACHE_LINE		64u
 #define IVSHMEM2_NET_SLOT_SIZE		2048u	/* payload bytes per slot */
@@ -51,6 +54,9 @@
 #define IVSHMEM2_NET_MAX_CHAIN \
 	((IVSHMEM2_NET_MAX_FRAME + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE)
 #define IVSHMEM2_NET_HEADER_ALIGN	4096u
+#define IVSHMEM2_NET_POOL_ALIGN		4096u
+/* Pool offsets are 32-bit: a larger section leaves the rest unused. */
+#define IVSHMEM2_NET_POOL_MAX		UINT32_MAX
 
 /*
  * Values of a peer's state-table entry beyond IVSHMEM2_STATE_RESET (shmem.h:
@@ -74,13 +80,22 @@
 #define IVSHMEM2_NET_HEARTBEAT_TIMEOUT_MS	3000u
 
 /* Descriptor flags. */
-#define IVSHMEM2_NET_DESC_MORE		0x0001u	/* frame continues in the next slot */
-#define IVSHMEM2_NET_DESC_FLAGS_KNOWN	IVSHMEM2_NET_DESC_MORE
+#define IVSHMEM2_NET_DESC_MORE		0x0001u	/* frame continues in the next entry */
+#define IVSHMEM2_NET_DESC_POOL		0x0002u	/* bytes at offset in the pool area */
+#define IVSHMEM2_NET_DESC_FLAGS_KNOWN	(IVSHMEM2_NET_DESC_MORE | IVSHMEM2_NET_DESC_POOL)
 
-/* One per ring entry, in the producer's section. */
+/*
+ * One per ring entry, in the producer's section; written and read as one
+ * 64-bit word. Without POOL the bytes are in the entry's slot and len is
+ * 1..IVSHMEM2_NET_SLOT_SIZE (offset unused, 0); with POOL they are at
+ * pool_offset + offset of the producer's section, len 1..IVSHMEM2_NET_MAX_FRAME,
+ * and the producer does not reuse them before the consumer's head passed
+ * the entry.
+ */
 struct ivshmem2_net_desc {
-	uint16_t len;		/* bytes used in the slot, 1..IVSHMEM2_NET_SLOT_SIZE */
+	uint16_t len;		/* bytes of this segment */
 	uint16_t flags;		/* IVSHMEM2_NET_DESC_* */
+	uint32_t offset;	/* POOL: byte offset inside the pool area */
 };
 
 /* Start of every output section. */
@@ -124,7 +139,10 @@ struct ivshmem2_net_queue_ctrl {
 	uint8_t pad2[IVSHMEM2_NET_CACHE_LINE - 4];
 };
 
-_Static_assert(sizeof(struct ivshmem2_net_desc) == 4, "desc size");
+_Static_assert(sizeof(struct ivshmem2_net_desc) == 8, "desc size");
+_Static_assert(offsetof(struct ivshmem2_net_desc, flags) == 2, "desc.flags");
+_Static_assert(offsetof(struct ivshmem2_net_desc, offset) == 4, "desc.offset");
+_Static_assert(IVSHMEM2_NET_MAX_FRAME <= UINT16_MAX, "a pool segment's len is 16-bit");
 _Static_assert(sizeof(struct ivshmem2_net_section_header) == 64, "section header size");
 _Static_assert(offsetof(struct ivshmem2_net_section_header, section_size) == 8, "section_size");
 _Static_assert(offsetof(struct ivshmem2_net_section_header, max_peers) == 16, "max_peers");
@@ -156,6 +174,8 @@ struct ivshmem2_net_layout {
 	uint64_t desc_offset;	/* inside a queue area */
 	uint64_t slot_offset;	/* inside a queue area */
 	uint64_t queue_stride;	/* bytes per (channel, queue) area */
+	uint64_t pool_offset;	/* pool area: after the last queue area, 4 KiB aligned */
+	uint64_t pool_size;	/* to the section end, <= IVSHMEM2_NET_POOL_MAX; may be 0 */
 };
 
 enum ivshmem2_net_layout_error {
@@ -220,7 +240,7 @@ static inline enum ivshmem2_net_layout_error
 ivshmem2_net_layout_compute(struct ivshmem2_net_layout *l, uint64_t section_size,
 			    uint32_t max_peers)
 {
-	uint64_t header, per_channel;
+	uint64_t header, per_channel, end;
 	uint32_t queues, ring = 0;
 
 	if (max_peers < 2 || max_peers > 1024)
@@ -251,6 +271,17 @@ ivshmem2_net_layout_compute(struct ivshmem2_net_layout *l, uint64_t section_size
 					    (uint64_t)ring * sizeof(struct ivshmem2_net_desc),
 					    IVSHMEM2_NET_CACHE_LINE);
 	l->queue_stride = ivshmem2_net_queue_area(ring);
+	/* The queue areas fit (ring_fit), so end <= section_size. */
+	end = header + (uint64_t)(max_peers - 1) * queues * l->queue_stride;
+	l->pool_offset = ivshmem2_net_align(end, IVSHMEM2_NET_POOL_ALIGN);
+	if (l->pool_offset >= section_size) {
+		l->pool_offset = section_size;
+		l->pool_size = 0;
+	} else {
+		l->pool_size = section_size - l->pool_offset;
+		if (l->pool_size > IVSHMEM2_NET_POOL_MAX)
+			l->pool_size = IVSHMEM2_NET_POOL_MAX;
+	}
 	return IVSHMEM2_NET_LAYOUT_OK;
 }
 

@@ -9,6 +9,7 @@ The live-group tests with testpmd peers are in tests/pmd/test_info.py.
 import json
 import os
 import pty
+import re
 import signal
 import socket
 import struct
@@ -25,6 +26,10 @@ from ivshmem2_server import Server
 
 NET_PROTOCOL = 0x4932
 NET_MAGIC = 0x544E3249
+# The layout version of include/ivshmem2/net.h (its one definition).
+NET_LAYOUT_VERSION = int(re.search(r"#define\s+IVSHMEM2_NET_LAYOUT_VERSION\s+(\d+)u",
+                                   (ivshmem2_paths.REPO / "include" / "ivshmem2" / "net.h")
+                                   .read_text()).group(1))
 SECTION_HEADER = struct.Struct("<IIQIIIIIII")  # magic .. heartbeat (net.h)
 CHANNEL = struct.Struct("<IIIII6s")            # session, ack, tx/rx queues, mtu, mac
 
@@ -75,17 +80,22 @@ def test_hostile_values_are_shown_as_invalid_not_trusted(server):
         shown = info_json(server.info_path)
         rings = shown["rings"]
         assert (rings["queues"], rings["ring_size"], rings["header_size"]) == (1, 1024, 4096)
+        # Layout version 2: the pool area follows the queue area, 4 KiB aligned, to the end.
+        assert rings["pool_offset"] % 4096 == 0
+        assert rings["pool_offset"] >= rings["header_size"] + rings["queue_stride"]
+        assert rings["pool_offset"] + rings["pool_size"] == 4 << 20
         q_area = rings["header_size"]   # the single channel's only queue area
         # a: state 9, a header claiming another owner, 99 tx queues, tail 5000.
         a.set_state(9, notify=False)
-        a.write_output(0, SECTION_HEADER.pack(NET_MAGIC, 1, 4 << 20, 2, 1, 1, 1024, 2112, 1, 7))
+        a.write_output(0, SECTION_HEADER.pack(NET_MAGIC, NET_LAYOUT_VERSION, 4 << 20, 2, 1, 1,
+                                              1024, 2112, 1, 7))
         a.write_output(64 + 64 * b.id, CHANNEL.pack(0x11, 0x22, 99, 1, 1500, b"\x02\0\0\0\0\x0a"))
         a.write_output(q_area, struct.pack("<I", 5000))
         # b: a valid header with a heartbeat that stands still, acks a's
         # session, consumer head 0 of a -> b, and wake 77 (no such vector).
         b.set_state(3, notify=False)
-        b.write_output(0, SECTION_HEADER.pack(NET_MAGIC, 1, 4 << 20, 2, b.id, 1, 1024, 2112,
-                                              1, 5))
+        b.write_output(0, SECTION_HEADER.pack(NET_MAGIC, NET_LAYOUT_VERSION, 4 << 20, 2, b.id, 1,
+                                              1024, 2112, 1, 5))
         b.write_output(64 + 64 * a.id, CHANNEL.pack(0x22, 0x11, 1, 1, 9000, b"\x02\0\0\0\0\x0b"))
         b.write_output(q_area + 64, struct.pack("<I", 0))
         b.write_output(q_area + 128, struct.pack("<I", 77))

@@ -112,8 +112,9 @@ main(int argc, char **argv)
 
 	if (argc >= 4 && strcmp(argv[3], "soak") == 0)
 		return soak_main(argc, argv);
-	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "flood") == 0))
-		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID [flood]\n"
+	if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "flood") == 0 ||
+					 strcmp(argv[3], "v1") == 0)))
+		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID [flood|v1]\n"
 			       "       %s SOCKET PMD_PEER_ID soak SEED SECONDS [ATTACKS]\n",
 			       argv[0], argv[0]), 2;
 	pmd = (uint32_t)atoi(argv[2]);
@@ -159,9 +160,23 @@ main(int argc, char **argv)
 	mine = ivshmem2_ring_channel(own, pmd);
 	mine->tx_queues = 1;
 	mine->rx_queues = 1;
+	/* v1: a peer of layout version 1 (4-byte descriptors), refused by the version check. */
+	if (argc == 4 && strcmp(argv[3], "v1") == 0)
+		((struct ivshmem2_net_section_header *)own)->version = 1;
 	__atomic_store_n(&mine->session, 0x5eed0000u | my_id, __ATOMIC_RELEASE);
 	__atomic_store_n(&((uint32_t *)base)[my_id], IVSHMEM2_NET_STATE_RUN, __ATOMIC_SEQ_CST);
 	ring(pmd, 0);
+	if (argc == 4 && strcmp(argv[3], "v1") == 0) {
+		for (tries = 0; tries < 300; tries++) {
+			msleep(10);
+			if (ivshmem2_ring_channel_read(peer, &net, my_id, &pc) == IVSHMEM2_RING_OK &&
+			    pc.ack == mine->session)
+				die("the PMD accepted a layout version 1 peer");
+		}
+		printf("v1 not accepted\n");
+		fflush(stdout);
+		return 0;
+	}
 	for (tries = 0; tries < 2000; tries++) {
 		if (ivshmem2_ring_channel_read(peer, &net, my_id, &pc) == IVSHMEM2_RING_OK &&
 		    pc.session != 0) {
@@ -180,12 +195,12 @@ main(int argc, char **argv)
 
 	ivshmem2_ring_tx_attach(&tx, own, peer, &net, my_id, pmd, 0);
 	tail = __atomic_load_n(tx.tail, __ATOMIC_RELAXED);
-#define PUT(len_, flags_) do { \
-		tx.desc[tail & tx.mask].len = (len_); \
-		tx.desc[tail & tx.mask].flags = (flags_); \
+#define PUT_AT(len_, flags_, off_) do { \
+		ivshmem2_ring_desc_write(&tx.desc[tail & tx.mask], (len_), (flags_), (off_)); \
 		memset(ivshmem2_ring_slot(tx.slots, tx.mask, tail), 0xab, 64); \
 		tail++; \
 	} while (0)
+#define PUT(len_, flags_) PUT_AT(len_, flags_, 0)
 #define PUBLISH() do { \
 		__atomic_store_n(tx.tail, tail, __ATOMIC_RELEASE); \
 		msleep(200); \
@@ -229,6 +244,38 @@ main(int argc, char **argv)
 	for (i = 0; i < 100; i++, valid++)
 		PUT(1500, 0);
 	PUBLISH();
+	/*
+	 * Pool descriptors (layout version 2): inside our pool area they are
+	 * frames; past its end, into the next section's rings, wrapping 32 bits,
+	 * or with no pool area at all, each is one rejection.
+	 */
+	{
+		uint32_t pool = (uint32_t)net.pool_size;
+
+		memset(own + net.pool_offset, 0xcd, pool < 16384 ? pool : 16384);
+		for (i = 0; i < 10 && pool >= 9000; i++, valid++)
+			PUT_AT(i & 1 ? 9000 : 60, IVSHMEM2_NET_DESC_POOL, 0);
+		if (pool >= 120) {
+			PUT_AT(60, IVSHMEM2_NET_DESC_POOL, pool - 60);	/* ends at the end */
+			valid++;
+		}
+		PUT_AT(61, IVSHMEM2_NET_DESC_POOL, pool - 60);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL, pool);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL, pool + 4096);	/* next section */
+		PUT_AT(0xffff, IVSHMEM2_NET_DESC_POOL, 0xffffffffu);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL, 0xfffffff0u);
+		PUT_AT(IVSHMEM2_NET_MAX_FRAME + 1, IVSHMEM2_NET_DESC_POOL, 0);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL | 0x0004, 0);
+		PUT_AT(0, IVSHMEM2_NET_DESC_POOL, 0);
+		rejected += 8;
+		/* A chain of a slot and a pool segment out of range: one rejection. */
+		PUT(2048, IVSHMEM2_NET_DESC_MORE);
+		PUT_AT(100, IVSHMEM2_NET_DESC_POOL, 0x80000000u);
+		rejected++;
+		for (i = 0; i < 100; i++, valid++)
+			PUT(60, 0);
+		PUBLISH();
+	}
 	/* Garbage in our consumer state for the PMD's ring: it must just see a full ring. */
 	{
 		struct ivshmem2_ring_rx rx;
@@ -281,7 +328,7 @@ main(int argc, char **argv)
 
 enum soak_attack {
 	A_VALID,	/* valid frames, single and chained (jumbo) */
-	A_BADLEN,	/* length 0 or beyond the slot */
+	A_BADLEN,	/* length 0 or beyond the slot, or a pool segment out of range */
 	A_BADFLAGS,	/* unknown flag bits */
 	A_BADCHAIN,	/* chain too long, over the maximal frame, bad link inside */
 	A_TRUNC,	/* chain cut off at the published tail */
@@ -460,16 +507,10 @@ put_frame(struct soak *s, uint32_t len, uint32_t magic)
 	for (off = 0; off < len; off += IVSHMEM2_NET_SLOT_SIZE, n++) {
 		uint32_t seg = len - off < IVSHMEM2_NET_SLOT_SIZE ? len - off :
 			       IVSHMEM2_NET_SLOT_SIZE;
-		union {
-			uint32_t raw;
-			struct ivshmem2_net_desc d;
-		} v;
 
 		memcpy(ivshmem2_ring_slot(s->tx.slots, s->tx.mask, s->tail), buf + off, seg);
-		v.d.len = (uint16_t)seg;
-		v.d.flags = off + seg < len ? IVSHMEM2_NET_DESC_MORE : 0;
-		__atomic_store_n((uint32_t *)&s->tx.desc[s->tail & s->tx.mask], v.raw,
-				 __ATOMIC_RELAXED);
+		ivshmem2_ring_desc_write(&s->tx.desc[s->tail & s->tx.mask], (uint16_t)seg,
+					 off + seg < len ? IVSHMEM2_NET_DESC_MORE : 0, 0);
 		s->tail++;
 	}
 	return n;
@@ -544,7 +585,7 @@ service(struct soak *s)
 		while (h != t) {
 			struct ivshmem2_ring_frame f;
 
-			if (ivshmem2_ring_frame_scan(s->rx.desc, s->rx.mask, h, t - h, &f))
+			if (ivshmem2_ring_frame_scan(s->rx.desc, s->rx.mask, h, t - h, s->rx.pool_size, &f))
 				echo_check(s, h, &f);
 			else
 				s->st.echo_bad_desc++;
@@ -617,21 +658,47 @@ new_session(struct soak *s)
 
 /* Put one descriptor (and a few bytes of payload) at our tail, unpublished. */
 static void
-put(struct soak *s, uint16_t len, uint16_t flags)
+put_at(struct soak *s, uint16_t len, uint16_t flags, uint32_t offset)
 {
 	uint8_t *slot = ivshmem2_ring_slot(s->tx.slots, s->tx.mask, s->tail);
-	union {
-		uint32_t raw;
-		struct ivshmem2_net_desc d;
-	} v;
 	uint64_t pattern = rnd(s);
 
 	memcpy(slot, &pattern, sizeof(pattern));
 	memset(slot + 8, 0xab, 56);
-	v.d.len = len;
-	v.d.flags = flags;
-	__atomic_store_n((uint32_t *)&s->tx.desc[s->tail & s->tx.mask], v.raw, __ATOMIC_RELAXED);
+	ivshmem2_ring_desc_write(&s->tx.desc[s->tail & s->tx.mask], len, flags, offset);
 	s->tail++;
+}
+
+static void
+put(struct soak *s, uint16_t len, uint16_t flags)
+{
+	put_at(s, len, flags, 0);
+}
+
+/* A pool descriptor the PMD must refuse: past the pool area's end, wrapping, or too long. */
+static void
+put_bad_pool(struct soak *s, uint16_t flags)
+{
+	uint32_t pool = (uint32_t)s->net.pool_size;
+
+	switch (rnd(s) % 4) {
+	case 0:	/* starts inside, ends past the end */
+		put_at(s, (uint16_t)rnd_range(s, 61, IVSHMEM2_NET_MAX_FRAME),
+		       IVSHMEM2_NET_DESC_POOL | flags, pool >= 60 ? pool - 60 : 0);
+		break;
+	case 1:	/* beyond: the next section's rings, or anywhere */
+		put_at(s, (uint16_t)rnd_range(s, 1, 2048), IVSHMEM2_NET_DESC_POOL | flags,
+		       pool + (uint32_t)rnd_range(s, 0, UINT32_MAX - pool));
+		break;
+	case 2:	/* offset + len wraps 32 bits */
+		put_at(s, 0xffff, IVSHMEM2_NET_DESC_POOL | flags,
+		       (uint32_t)rnd_range(s, UINT32_MAX - 0xfffe, UINT32_MAX));
+		break;
+	default: /* longer than a maximal frame */
+		put_at(s, (uint16_t)rnd_range(s, IVSHMEM2_NET_MAX_FRAME + 1, 0xffff),
+		       IVSHMEM2_NET_DESC_POOL | flags, 0);
+		break;
+	}
 }
 
 /* One valid frame: a single slot (sometimes shorter than a header) or a chain. */
@@ -792,7 +859,10 @@ attack_mixed(struct soak *s, enum soak_attack kind)
 		b.bad++;
 		switch (kind) {
 		case A_BADLEN:
-			put(s, bad_len(s), (uint16_t)(rnd(s) & IVSHMEM2_NET_DESC_MORE));
+			if (rnd(s) & 1)
+				put(s, bad_len(s), (uint16_t)(rnd(s) & IVSHMEM2_NET_DESC_MORE));
+			else
+				put_bad_pool(s, (uint16_t)(rnd(s) & IVSHMEM2_NET_DESC_MORE));
 			break;
 		case A_BADFLAGS:
 			put(s, (uint16_t)rnd_range(s, 1, IVSHMEM2_NET_SLOT_SIZE), bad_flags(s));
@@ -871,15 +941,13 @@ attack_rewrite(struct soak *s)
 	publish(s, &b);
 	end = now_ms() + rnd_range(s, 1, 5);
 	do {
-		union {
-			uint32_t raw;
-			struct ivshmem2_net_desc d;
-		} v;
+		union ivshmem2_ring_desc_word v;
 
-		v.raw = (uint32_t)rnd(s);
+		/* Random words, half of them with known flags only (POOL: random offsets). */
+		v.raw = rnd(s);
 		if (rnd(s) & 1)
-			v.d.flags &= IVSHMEM2_NET_DESC_MORE;
-		__atomic_store_n((uint32_t *)&s->tx.desc[(start + rnd(s) % n) & s->tx.mask],
+			v.d.flags &= IVSHMEM2_NET_DESC_FLAGS_KNOWN;
+		__atomic_store_n((uint64_t *)&s->tx.desc[(start + rnd(s) % n) & s->tx.mask],
 				 v.raw, __ATOMIC_RELAXED);
 	} while (now_ms() < end);
 	confirm(s, &b);

@@ -49,8 +49,9 @@ def devarg_keys(params: str) -> set:
 def test_pmdinfo_param_strings(pmd_info):
     vdev = devarg_keys(pmd_info["net_ivshmem2"]["params"])
     pci = devarg_keys(pmd_info["net_ivshmem2_pci"]["params"])
-    assert {"socket", "peer", "mac", "zero-copy"} <= vdev, pmd_info["net_ivshmem2"]["params"]
-    assert {"peer", "mac", "zero-copy"} <= pci, pmd_info["net_ivshmem2_pci"]["params"]
+    assert {"socket", "peer", "mac", "zero-copy", "tx-pool"} <= vdev, \
+        pmd_info["net_ivshmem2"]["params"]
+    assert {"peer", "mac", "zero-copy", "tx-pool"} <= pci, pmd_info["net_ivshmem2_pci"]["params"]
     assert "socket" not in pci, "a guest's PCI device has no server socket"
 
 
@@ -71,8 +72,11 @@ def test_only_the_version_map_is_exported():
         fields = line.split()
         defined[fields[-1]] = fields[-2]
     nodes = {name for name, kind in defined.items() if kind == "A"}
-    functions_and_data = set(defined) - nodes
+    # name@@NODE: the API's symbols carry their version node.
+    versions = dict(name.split("@@", 1) for name in set(defined) - nodes if "@@" in name)
+    functions_and_data = {name.split("@", 1)[0] for name in set(defined) - nodes}
     assert functions_and_data == map_globals(VERSION_MAP.read_text()), nm.stdout
+    assert versions.get("rte_pmd_ivshmem2_pktmbuf_pool_create") == "EXPERIMENTAL", nm.stdout
     assert not [s for s in defined if "ivshmem2" in s and not s.startswith("rte_pmd_ivshmem2_")]
 
 

@@ -34,6 +34,7 @@ def test_meson_install_targets_the_eal_pmd_dir(tmp_path):
     installed = dest / eal_pmd_dir().relative_to("/") / "librte_net_ivshmem2.so"
     assert installed.is_file(), sorted(str(p) for p in dest.rglob("*ivshmem2*"))
     assert any(dest.rglob("include/ivshmem2/net.h")), "ring protocol header not installed"
+    assert any(dest.rglob("include/dpdk/rte_pmd_ivshmem2.h")), "PMD API header not installed"
 
 
 @pytest.fixture

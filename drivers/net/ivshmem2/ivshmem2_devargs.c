@@ -10,8 +10,10 @@
 
 #include <rte_common.h>
 #include <rte_kvargs.h>
+#include <rte_mbuf.h>
 #include <rte_string_fns.h>
 
+#include <ivshmem2/net.h>
 #include <ivshmem2/shmem.h>
 
 #include "ivshmem2_devargs.h"
@@ -84,6 +86,29 @@ ivshmem2_set_zero_copy(const char *key, const char *value, void *extra_args)
 	return 0;
 }
 
+/* Mbufs of the default data room the largest pool area (4 GiB) could hold. */
+#define IVSHMEM2_TX_POOL_ARG_MAX	(IVSHMEM2_NET_POOL_MAX / RTE_MBUF_DEFAULT_BUF_SIZE)
+
+static int
+ivshmem2_set_tx_pool(const char *key, const char *value, void *extra_args)
+{
+	struct ivshmem2_args *args = extra_args;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
+	    v > IVSHMEM2_TX_POOL_ARG_MAX) {
+		IVSHMEM2_LOG(ERR, "invalid %s=%s: a number of mbufs 0..%u (0: no pool); "
+			     "the section's pool area limits it further", key, value,
+			     (unsigned int)IVSHMEM2_TX_POOL_ARG_MAX);
+		return -EINVAL;
+	}
+	args->tx_pool = (uint32_t)v;
+	return 0;
+}
+
 static const struct ivshmem2_devarg {
 	const char *key;
 	const char *values;
@@ -94,6 +119,7 @@ static const struct ivshmem2_devarg {
 	{ ETH_IVSHMEM2_PEER_ARG, ETH_IVSHMEM2_PEER_VALUES, false, ivshmem2_set_peer },
 	{ ETH_IVSHMEM2_MAC_ARG, ETH_IVSHMEM2_MAC_VALUES, false, ivshmem2_set_mac },
 	{ ETH_IVSHMEM2_ZC_ARG, ETH_IVSHMEM2_ZC_VALUES, false, ivshmem2_set_zero_copy },
+	{ ETH_IVSHMEM2_TX_POOL_ARG, ETH_IVSHMEM2_TX_POOL_VALUES, false, ivshmem2_set_tx_pool },
 };
 
 static bool
@@ -149,6 +175,12 @@ ivshmem2_args_parse(const char *devargs, enum ivshmem2_args_scope scope, const c
 		rte_kvargs_free(kvlist);
 		if (ret != 0)
 			return -EINVAL;
+	}
+	if (args->zero_copy && args->tx_pool != 0) {
+		IVSHMEM2_LOG(ERR, "%s: %s=%u needs %s=no: zero-copy rx hands out read-only ring "
+			     "buffers, so received frames cannot be forwarded from the pool",
+			     name, ETH_IVSHMEM2_TX_POOL_ARG, args->tx_pool, ETH_IVSHMEM2_ZC_ARG);
+		return -EINVAL;
 	}
 	if (scope == IVSHMEM2_ARGS_VDEV && args->socket[0] == '\0') {
 		IVSHMEM2_LOG(ERR, "%s: missing %s=<path of the ivshmem2-server socket>", name,

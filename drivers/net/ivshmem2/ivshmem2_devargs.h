@@ -21,17 +21,20 @@
 #define ETH_IVSHMEM2_PEER_ARG		"peer"
 #define ETH_IVSHMEM2_MAC_ARG		"mac"
 #define ETH_IVSHMEM2_ZC_ARG		"zero-copy"
+#define ETH_IVSHMEM2_TX_POOL_ARG	"tx-pool"
 
 #define ETH_IVSHMEM2_SOCKET_VALUES	"<path>"
 #define ETH_IVSHMEM2_PEER_VALUES	"<0..1023|all>"
 #define ETH_IVSHMEM2_MAC_VALUES		"<xx:xx:xx:xx:xx:xx>"
 #define ETH_IVSHMEM2_ZC_VALUES		"<yes|no>"
+#define ETH_IVSHMEM2_TX_POOL_VALUES	"<0..N>"
 
 /* Keys of both attachments, for RTE_PMD_REGISTER_PARAM_STRING. */
 #define ETH_IVSHMEM2_COMMON_PARAMS \
 	ETH_IVSHMEM2_PEER_ARG "=" ETH_IVSHMEM2_PEER_VALUES " " \
 	ETH_IVSHMEM2_MAC_ARG "=" ETH_IVSHMEM2_MAC_VALUES " " \
-	ETH_IVSHMEM2_ZC_ARG "=" ETH_IVSHMEM2_ZC_VALUES
+	ETH_IVSHMEM2_ZC_ARG "=" ETH_IVSHMEM2_ZC_VALUES " " \
+	ETH_IVSHMEM2_TX_POOL_ARG "=" ETH_IVSHMEM2_TX_POOL_VALUES
 /* Keys of the vdev attachment. */
 #define ETH_IVSHMEM2_VDEV_PARAMS \
 	ETH_IVSHMEM2_SOCKET_ARG "=" ETH_IVSHMEM2_SOCKET_VALUES " " ETH_IVSHMEM2_COMMON_PARAMS
@@ -50,6 +53,7 @@ struct ivshmem2_args {
 	bool mac_set;
 	struct rte_ether_addr mac;
 	bool zero_copy;			/**< rx hands out read-only external buffers */
+	uint32_t tx_pool;		/**< mbufs of the section's zero-copy pool; 0: none */
 };
 
 /**

@@ -4,7 +4,7 @@
 
 /*
  * Bus-independent ethdev part: dev_ops, queues, stats and xstats. The link
- * is ivshmem2_link.c's, the bursts ivshmem2_rxtx.c's.
+ * is ivshmem2_link.c's, the bursts ivshmem2_rx.c's and ivshmem2_tx.c's.
  */
 
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include "ivshmem2_intr.h"
 #include "ivshmem2_link.h"
 #include "ivshmem2_logs.h"
+#include "ivshmem2_pool.h"
 #include "ivshmem2_port.h"
 #include "ivshmem2_rxtx.h"
 #include "ivshmem2_stats.h"
@@ -63,6 +64,9 @@ ivshmem2_dev_start(struct rte_eth_dev *dev)
 	uint16_t q;
 	int ret;
 
+	ret = ivshmem2_pool_port_start(dev);
+	if (ret != 0)
+		return ret;
 	if (dev->data->dev_conf.intr_conf.rxq) {
 		ret = ivshmem2_intr_rxq_setup(hw, dev->intr_handle, dev->data->nb_rx_queues);
 		if (ret != 0) {
@@ -114,6 +118,10 @@ ivshmem2_dev_stop(struct rte_eth_dev *dev)
 
 	ivshmem2_tx_drain(dev);
 	ivshmem2_link_stop(dev);
+	/* The peer no longer reads: pool segments still posted go back to the pool. */
+	for (q = 0; q < dev->data->nb_tx_queues; q++)
+		if (dev->data->tx_queues[q] != NULL)
+			ivshmem2_txq_held_release(dev->data->tx_queues[q]);
 
 	if (dev->data->dev_conf.intr_conf.rxq)
 		ivshmem2_intr_rxq_teardown(hw, dev->intr_handle);
@@ -149,6 +157,8 @@ ivshmem2_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 static void
 ivshmem2_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
+	if (dev->data->tx_queues[qid] != NULL)
+		ivshmem2_txq_held_release(dev->data->tx_queues[qid]);
 	rte_free(dev->data->tx_queues[qid]);
 	dev->data->tx_queues[qid] = NULL;
 }
@@ -170,8 +180,11 @@ port_detach(struct rte_eth_dev *dev)
 	last = --hw->nb_ports == 0;
 	rte_spinlock_unlock(&hw->lock);
 	dev->process_private = NULL;
-	if (last)
+	if (last) {
+		if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+			ivshmem2_pool_release(hw);
 		IVSHMEM2_OPS(hw)->close(hw);
+	}
 }
 
 static int
@@ -269,6 +282,9 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 		return -ENOMEM;
 	q->mp = mp;
 	q->mbuf_initializer = mbuf_initializer(dev->data->port_id);
+	/* A pool of pinned external buffers keeps the flag on every free mbuf. */
+	if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+		q->mbuf_ol_flags = RTE_MBUF_F_EXTERNAL;
 	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->link_gen = &p->link.gen;
 	q->map_gen = &p->map_gen;
@@ -312,9 +328,12 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	const char *why;
 
 	ivshmem2_tx_queue_release(dev, qid);
-	q = rte_zmalloc_socket("ivshmem2_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, hw->numa_node);
+	/* With the pool segments each entry may hold (zero-copy tx). */
+	q = rte_zmalloc_socket("ivshmem2_txq", sizeof(*q) + hw->net.ring_size * sizeof(q->held[0]),
+			       RTE_CACHE_LINE_SIZE, hw->numa_node);
 	if (q == NULL)
 		return -ENOMEM;
+	q->held = (struct rte_mbuf **)(q + 1);
 	q->link_gen = &p->link.gen;
 	q->map_gen = &p->map_gen;
 	q->gen = IVSHMEM2_GEN_NONE;
@@ -327,6 +346,7 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->copy = ivshmem2_copy_select(&why);
 	IVSHMEM2_LOG(INFO, "port %u txq %u: slot copy %s (%s)", dev->data->port_id, qid,
 		     ivshmem2_copy_name(q->copy), why);
+	ivshmem2_pool_txq_attach(q, hw);
 	dev->data->tx_queues[qid] = q;
 	return 0;
 }
@@ -470,6 +490,7 @@ ivshmem2_eth_dev_init(struct rte_eth_dev *dev, struct ivshmem2_hw *hw, uint32_t 
 	p->remote = remote;
 	p->auto_remote = auto_remote;
 	p->zero_copy = args->zero_copy;
+	p->tx_pool = args->tx_pool;
 	p->mtu = RTE_ETHER_MTU;
 	if (args->mac_set)
 		rte_ether_addr_copy(&args->mac, &p->mac);

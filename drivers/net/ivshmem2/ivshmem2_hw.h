@@ -100,6 +100,11 @@ struct ivshmem2_hw {
 	uint32_t nb_ports;		/**< ethdev ports using this attachment */
 	uint16_t *port_of_peer;		/**< [max_peers]: ethdev port ID or NONE */
 	uint64_t reconnects;		/**< successful reconnections to the server */
+	/* Zero-copy tx pool of the own section (ivshmem2_pool.c), primary only. */
+	struct rte_mempool *tx_pool;
+	uintptr_t tx_pool_base;		/**< its data buffers: the own pool area */
+	uint32_t tx_pool_size;		/**< bytes of the pool area */
+	bool tx_pool_owned;		/**< created by the tx-pool devarg: freed with the attachment */
 };
 
 #define IVSHMEM2_OPS(hw)	((hw)->ops)

@@ -26,6 +26,7 @@ struct ivshmem2_port {
 	bool auto_remote;		/**< 2-peer group: "the other one", follows ID changes */
 	bool started;
 	bool zero_copy;
+	uint32_t tx_pool;		/**< tx-pool devarg: mbufs of the pool dev_start creates */
 	uint32_t mtu;
 	struct rte_ether_addr mac;
 	uint64_t reconnects_base;	/**< hw->reconnects at the last xstats reset */

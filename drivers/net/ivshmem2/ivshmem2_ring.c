@@ -158,4 +158,7 @@ ivshmem2_ring_rx_attach(struct ivshmem2_ring_rx *r, void *own, const void *peer,
 	r->head = &mine->head;
 	r->wake = &mine->wake;
 	r->mask = l->ring_size - 1;
+	/* Our own computation of the peer's pool area, never a size the peer wrote. */
+	r->pool = (const uint8_t *)peer + l->pool_offset;
+	r->pool_size = (uint32_t)l->pool_size;
 }

@@ -36,6 +36,8 @@ struct ivshmem2_ring_rx {
 	uint32_t *head;				/**< own section */
 	uint32_t *wake;				/**< own section */
 	uint32_t mask;
+	uint32_t pool_size;			/**< of the peer's pool area (our layout) */
+	const uint8_t *pool;			/**< remote's section: its pool area */
 };
 
 /* Why a peer's section or channel cannot be used (for logs and xstats). */
@@ -124,41 +126,64 @@ ivshmem2_ring_free(uint32_t tail, uint32_t head, uint32_t ring_size)
 	return used <= ring_size ? ring_size - used : 0;
 }
 
+/* seg_off of a segment in its entry's slot (a pool segment's offset is always smaller). */
+#define IVSHMEM2_RING_SEG_SLOT	UINT32_MAX
+
 /* Result of scanning one frame's descriptor chain. */
 struct ivshmem2_ring_frame {
 	uint32_t nb_slots;			/* descriptors the frame spans */
 	uint32_t len;				/* total bytes */
 	bool incomplete;			/* valid so far, but runs past avail */
 	uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN]; /* snapshot of each len */
+	/* Pool offset of each segment, checked; IVSHMEM2_RING_SEG_SLOT: in the slot. */
+	uint32_t seg_off[IVSHMEM2_NET_MAX_CHAIN];
 };
 
+union ivshmem2_ring_desc_word {
+	uint64_t raw;
+	struct ivshmem2_net_desc d;
+};
+
+/* True if descriptor @d is usable: known flags, len in range, a pool segment inside @pool_size. */
+static inline bool
+ivshmem2_ring_desc_ok(const struct ivshmem2_net_desc *d, uint32_t pool_size)
+{
+	if (d->len == 0 || (d->flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0)
+		return false;
+	if (!(d->flags & IVSHMEM2_NET_DESC_POOL))
+		return d->len <= IVSHMEM2_NET_SLOT_SIZE;
+	/* Overflow-safe: offset + len is never computed. */
+	return d->len <= IVSHMEM2_NET_MAX_FRAME && d->offset <= pool_size &&
+	       d->len <= pool_size - d->offset;
+}
+
 /*
- * Validate the frame starting at index @idx with @avail entries readable.
- * Each descriptor is read once (the peer may rewrite it concurrently) and
- * the snapshot in @f is what the caller must use. Returns true if valid;
- * otherwise false with f->nb_slots = entries to skip (at least 1).
+ * Validate the frame starting at index @idx with @avail entries readable,
+ * pool segments against a pool area of @pool_size bytes (the consumer's own
+ * layout). Each descriptor is read once, as one 64-bit word (the peer may
+ * rewrite it concurrently), and the snapshot in @f is what the caller must
+ * use. Returns true if valid; otherwise false with f->nb_slots = entries to
+ * skip (at least 1).
  */
 static inline bool
 ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
-			 uint32_t avail, struct ivshmem2_ring_frame *f)
+			 uint32_t avail, uint32_t pool_size, struct ivshmem2_ring_frame *f)
 {
 	uint32_t i, total = 0;
 
 	f->incomplete = false;
 	for (i = 0; i < IVSHMEM2_NET_MAX_CHAIN && i < avail; i++) {
-		union {
-			uint32_t raw;
-			struct ivshmem2_net_desc d;
-		} v;
+		union ivshmem2_ring_desc_word v;
 
-		v.raw = __atomic_load_n((const uint32_t *)&desc[(idx + i) & mask],
+		v.raw = __atomic_load_n((const uint64_t *)&desc[(idx + i) & mask],
 					__ATOMIC_RELAXED);
-		if (v.d.len == 0 || v.d.len > IVSHMEM2_NET_SLOT_SIZE ||
-		    (v.d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0) {
+		if (!ivshmem2_ring_desc_ok(&v.d, pool_size)) {
 			f->nb_slots = i + 1;
 			goto bad;
 		}
 		f->seg_len[i] = v.d.len;
+		f->seg_off[i] = (v.d.flags & IVSHMEM2_NET_DESC_POOL) ? v.d.offset :
+								      IVSHMEM2_RING_SEG_SLOT;
 		total += v.d.len;
 		if (!(v.d.flags & IVSHMEM2_NET_DESC_MORE)) {
 			f->nb_slots = i + 1;
@@ -201,18 +226,31 @@ ivshmem2_ring_slot_index(const uint8_t *slots, uint32_t ring_size, const void *a
 	return (uint32_t)(off / IVSHMEM2_NET_SLOT_STRIDE);
 }
 
-/* Descriptor value the producer writes for a segment. */
+/*
+ * Descriptor value the producer writes for a segment, as one store:
+ * @flags IVSHMEM2_NET_DESC_*, @offset inside the own pool area for a POOL
+ * segment, else 0.
+ */
 static inline void
-ivshmem2_ring_desc_write(struct ivshmem2_net_desc *d, uint16_t len, bool more)
+ivshmem2_ring_desc_write(struct ivshmem2_net_desc *d, uint16_t len, uint16_t flags,
+			 uint32_t offset)
 {
-	union {
-		uint32_t raw;
-		struct ivshmem2_net_desc d;
-	} v;
+	union ivshmem2_ring_desc_word v;
 
 	v.d.len = len;
-	v.d.flags = more ? IVSHMEM2_NET_DESC_MORE : 0;
-	__atomic_store_n((uint32_t *)d, v.raw, __ATOMIC_RELAXED);
+	v.d.flags = flags;
+	v.d.offset = offset;
+	__atomic_store_n((uint64_t *)d, v.raw, __ATOMIC_RELAXED);
+}
+
+/* Source of segment @i of frame @f starting at entry @idx. */
+static inline const uint8_t *
+ivshmem2_ring_seg_src(const struct ivshmem2_ring_rx *r, const struct ivshmem2_ring_frame *f,
+		      uint32_t idx, uint32_t i)
+{
+	if (f->seg_off[i] != IVSHMEM2_RING_SEG_SLOT)
+		return r->pool + f->seg_off[i];
+	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx + i);
 }
 
 #endif /* _IVSHMEM2_RING_H_ */

@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_atomic.h>
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "ivshmem2_copy.h"
 #include "ivshmem2_hw.h"
@@ -52,9 +54,64 @@ ivshmem2_gen_next(uint32_t gen)
  * checked when it resyncs, never per packet.
  */
 
+/* Slots touched ahead of the copy: enough to overlap misses, few enough for the fill buffers. */
+#define IVSHMEM2_PREFETCH_AHEAD	8u
+
+/*
+ * Seqlock read side: true if the next_* fields copied since @gen was loaded
+ * belong to @gen (the control path did not start another generation meanwhile).
+ */
+static inline bool
+ivshmem2_gen_still(const uint32_t *link_gen, uint32_t gen)
+{
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(link_gen, __ATOMIC_RELAXED) == gen;
+}
+
+/*
+ * True if this process maps the memory the port's current rings lie in (the
+ * mapping generation, ivshmem2_rxtx.h). Always true in the primary, which
+ * publishes what it maps.
+ */
+static inline bool
+ivshmem2_map_current(const uint32_t *map_gen, uint16_t port_id)
+{
+	const struct ivshmem2_hw *hw;
+
+	if (map_gen == NULL)
+		return true;
+	hw = rte_eth_devices[port_id].process_private;
+	return hw != NULL && __atomic_load_n(&hw->map_gen, __ATOMIC_ACQUIRE) ==
+			     __atomic_load_n(map_gen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Request the lines of a slot after its first (that one is prefetched
+ * further ahead) up to @len bytes, clamped to the slot. At 1518 B the copies
+ * are bound by lines moving between the cores: the producer must take back
+ * lines the consumer read last, the consumer reads lines the producer just
+ * wrote. One miss at a time costs a cross-core round trip per line.
+ */
+static __rte_always_inline void
+ivshmem2_slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
+{
+	uint32_t off;
+
+	len = RTE_MIN(len, IVSHMEM2_NET_SLOT_SIZE);
+	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE) {
+		if (for_write)
+			rte_prefetch0_write(slot + off);
+		else
+			rte_prefetch0(slot + off);
+	}
+}
+
 struct ivshmem2_txq {
 	/* Hot: read every burst. */
 	struct ivshmem2_ring_tx ring;
+	/** The section's zero-copy pool (ivshmem2_pool.c), NULL if none: one compare per segment. */
+	struct rte_mempool *pool;
+	uint32_t nb_held;		/**< pool segments posted, not yet given back */
 	uint32_t tail;			/**< private copy of *ring.tail */
 	uint32_t free;			/**< entries known free without reading the peer */
 	uint32_t ring_size;
@@ -63,6 +120,11 @@ struct ivshmem2_txq {
 	uint32_t remote;
 	uint32_t vectors;		/**< peer's vector count, to check its wake word */
 	uint8_t copy;			/**< enum ivshmem2_copy_kind, chosen at setup */
+	/* Zero-copy tx: the pool area in this process, and what the peer still reads. */
+	uintptr_t pool_base;
+	uint32_t pool_size;
+	uint32_t reclaimed;		/**< first entry whose mbuf may still be held */
+	struct rte_mbuf **held;		/**< [ring_size]: pool segment of each entry, or NULL */
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_tx next_ring;
 	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
@@ -76,6 +138,7 @@ struct ivshmem2_txq {
 	uint64_t doorbells;		/**< peer was asleep: vector raised */
 	uint64_t doorbells_suppressed;	/**< peer polling: no doorbell needed */
 	uint64_t link_down;		/**< packets refused while the link was down */
+	uint64_t pool_posted;		/**< pool segments posted without a copy */
 } __rte_cache_aligned;
 
 /* The external-buffer info of one zero-copy slot, found again from its free callback. */
@@ -112,6 +175,7 @@ struct ivshmem2_rxq_src {
 struct ivshmem2_rxq {
 	struct rte_mempool *mp;
 	uint64_t mbuf_initializer;	/**< rearm_data of a fresh mbuf of this queue */
+	uint64_t mbuf_ol_flags;		/**< ol_flags of a fresh one (pinned external buffers) */
 	uint32_t data_room;		/**< bytes after the headroom */
 	uint32_t gen;
 	const uint32_t *link_gen;
@@ -146,6 +210,12 @@ uint16_t ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts
 
 /** Entries waiting in an rx queue (rx_queue_count). */
 uint32_t ivshmem2_rxq_pending(struct ivshmem2_rxq *q);
+
+/**
+ * Zero-copy tx: give back every pool segment @q still holds (the peer no
+ * longer reads them: queue stopped or released). Control path only.
+ */
+void ivshmem2_txq_held_release(struct ivshmem2_txq *q);
 
 /** Entries sent on @q that the peer has not consumed yet (0 while the link is down). */
 uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);

@@ -19,6 +19,8 @@
  *
  * An application that receives into such a pool and forwards what it
  * received therefore copies each frame once (on receive) per hop.
+ * The devarg tx-pool=<n> makes a port create such a pool at dev_start and
+ * receive into it, for applications that do not call this API.
  */
 
 #include <stdint.h>
@@ -60,7 +62,9 @@ extern "C" {
  *   The pool, or NULL with rte_errno set: ENODEV (not a net_ivshmem2 port),
  *   ENOTSUP (secondary process), EEXIST (the section already has a pool),
  *   ENOSPC (the pool area is too small for @p n buffers; the log says how
- *   many fit), EINVAL (bad sizes), or an error of the mempool library.
+ *   many fit), EINVAL (n of 0, a data room not above RTE_PKTMBUF_HEADROOM),
+ *   EAGAIN (the port is not connected to its group), or an error of the
+ *   mempool library.
  */
 __rte_experimental
 struct rte_mempool *

@@ -54,11 +54,16 @@ test_layout_sizes(void)
 			CHECK(l.header_size % 4096 == 0);
 			CHECK(l.slot_offset % IVSHMEM2_NET_CACHE_LINE == 0);
 			CHECK(l.queue_stride % IVSHMEM2_NET_CACHE_LINE == 0);
-			CHECK(l.slot_offset >= l.desc_offset + 4ull * l.ring_size);
+			CHECK(l.slot_offset >= l.desc_offset + 8ull * l.ring_size);
 			/* The last queue area of the last channel ends inside the section. */
 			end = ivshmem2_net_queue_offset(&l, peers[j] - 1, peers[j] - 2,
 							l.queues - 1) + l.queue_stride;
 			CHECK(end <= sizes[i]);
+			/* The pool area: after every queue area, aligned, up to the section end. */
+			CHECK(l.pool_offset >= end && l.pool_offset % 4096 == 0);
+			CHECK(l.pool_offset <= sizes[i] && l.pool_offset + l.pool_size <= sizes[i]);
+			CHECK(l.pool_size == (sizes[i] - l.pool_offset > UINT32_MAX ? UINT32_MAX :
+					      sizes[i] - l.pool_offset));
 			/* Channel headers fit in the header area. */
 			CHECK(ivshmem2_net_channel_offset(peers[j] - 1) + 64 <= l.header_size);
 		}
@@ -68,6 +73,16 @@ test_layout_sizes(void)
 	CHECK(l.queues == 1 && l.ring_size == 1024);
 	CHECK(ivshmem2_net_layout_compute(&l, 16 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
 	CHECK(l.queues == 4 && l.ring_size == 1024);
+	/* -o 16M -n 2: 4 queue areas of 1024 entries, then about 7.7 MiB of pool. */
+	CHECK(l.pool_offset == 4096 + ivshmem2_net_align(4 * l.queue_stride, 4096));
+	CHECK(l.pool_size == (16u << 20) - l.pool_offset && l.pool_size > (7u << 20));
+	/* Queue areas up to the section end: no pool area. */
+	CHECK(ivshmem2_net_layout_compute(&l, 4096 + ivshmem2_net_queue_area(64), 2) ==
+	      IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.ring_size == 64 && l.pool_size == 0 && l.pool_offset == l.section_size);
+	/* Offsets are 32-bit: an 8 GiB section's pool area stops at 4 GiB - 1. */
+	CHECK(ivshmem2_net_layout_compute(&l, 8ull << 30, 2) == IVSHMEM2_NET_LAYOUT_OK);
+	CHECK(l.pool_size == UINT32_MAX);
 	CHECK(ivshmem2_net_layout_compute(&l, 32 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
 	CHECK(l.queues == 8 && l.ring_size == 1024);
 	CHECK(ivshmem2_net_layout_compute(&l, 1 << 20, 2) == IVSHMEM2_NET_LAYOUT_OK);
@@ -122,11 +137,85 @@ test_index_arithmetic(void)
 
 static struct ivshmem2_net_desc descs[64];
 
+/* Pool area size the consumer computed, for the scans below. */
+#define TEST_POOL	(1u << 20)
+
 static void
 set_desc(uint32_t i, uint16_t len, uint16_t flags)
 {
 	descs[i & 63].len = len;
 	descs[i & 63].flags = flags;
+	descs[i & 63].offset = 0;
+}
+
+static void
+set_pool_desc(uint32_t i, uint16_t len, uint16_t flags, uint32_t offset)
+{
+	set_desc(i, len, flags | IVSHMEM2_NET_DESC_POOL);
+	descs[i & 63].offset = offset;
+}
+
+/* POOL descriptors: offset and len inside the pool area, checked without overflow. */
+static void
+test_frame_scan_pool(void)
+{
+	struct ivshmem2_ring_frame f;
+	uint32_t i;
+
+	memset(descs, 0, sizeof(descs));
+	set_pool_desc(0, 60, 0, 4096);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 60 &&
+	      f.seg_off[0] == 4096 && f.seg_len[0] == 60);
+	/* A pool segment may exceed a slot, up to a maximal frame. */
+	set_pool_desc(0, 9000, 0, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 9000);
+	set_pool_desc(0, IVSHMEM2_NET_MAX_FRAME + 1, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	/* Exactly at the end of the pool area, and one byte past it. */
+	set_pool_desc(0, 100, 0, TEST_POOL - 100);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) &&
+	      f.seg_off[0] == TEST_POOL - 100);
+	set_pool_desc(0, 101, 0, TEST_POOL - 100);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	set_pool_desc(0, 1, 0, TEST_POOL);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	set_pool_desc(0, 60, 0, TEST_POOL + 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	/* offset + len wraps 32 bits. */
+	set_pool_desc(0, 0xffff, 0, 0xffffffffu);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, UINT32_MAX, &f));
+	set_pool_desc(0, 60, 0, 0xfffffff0u);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	/* No pool area at all: every POOL descriptor is bad. */
+	set_pool_desc(0, 60, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, 0, &f) && f.nb_slots == 1);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 8, 64, &f));
+	/* POOL with unknown bits, and a zero length. */
+	set_pool_desc(0, 60, 0x0004, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	set_pool_desc(0, 0, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	/* A mixed chain: slot, pool, slot; the slot offsets are ignored. */
+	set_desc(10, 2048, IVSHMEM2_NET_DESC_MORE);
+	descs[10].offset = 0xdeadbeef;
+	set_pool_desc(11, 5000, IVSHMEM2_NET_DESC_MORE, 8192);
+	set_desc(12, 100, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
+	      f.len == 7148 && f.seg_off[0] == IVSHMEM2_RING_SEG_SLOT && f.seg_off[1] == 8192 &&
+	      f.seg_off[2] == IVSHMEM2_RING_SEG_SLOT);
+	/* Its pool segment out of range: the chain up to it is skipped. */
+	descs[11].offset = TEST_POOL - 4999;
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 2);
+	/* Pool segments summing above a maximal frame. */
+	for (i = 20; i < 22; i++)
+		set_pool_desc(i, 4000, IVSHMEM2_NET_DESC_MORE, 0);
+	set_pool_desc(22, 2000, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 3, TEST_POOL, &f) && f.nb_slots == 3);
+	/* Written and read back as one word. */
+	ivshmem2_ring_desc_write(&descs[30], 1234, IVSHMEM2_NET_DESC_POOL, 0x12345678u);
+	CHECK(descs[30].len == 1234 && descs[30].flags == IVSHMEM2_NET_DESC_POOL &&
+	      descs[30].offset == 0x12345678u);
 }
 
 static void
@@ -137,47 +226,49 @@ test_frame_scan(void)
 
 	memset(descs, 0, sizeof(descs));
 	set_desc(0, 60, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, &f) && f.nb_slots == 1 && f.len == 60);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.nb_slots == 1 && f.len == 60);
 	set_desc(0, 2048, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, &f) && f.len == 2048);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 2048);
 	/* Length 0 and over the slot size are rejected, one entry skipped. */
 	set_desc(0, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	set_desc(0, 2049, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	set_desc(0, 0xffff, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	/* Unknown flag bits. */
 	set_desc(0, 64, 0x8000);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	/* A 9000-byte jumbo frame: 4 full slots + 808. */
 	for (i = 0; i < 4; i++)
 		set_desc(10 + i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(14, 808, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, &f));
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, TEST_POOL, &f));
 	CHECK(f.nb_slots == 5 && f.len == 9000 && f.seg_len[4] == 808 && f.seg_len[0] == 2048);
 	/* The same chain across the ring's wrap point. */
 	for (i = 0; i < 4; i++)
 		set_desc(62 + i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(66, 808, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, &f) && f.nb_slots == 5);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, TEST_POOL, &f) && f.nb_slots == 5);
 	/* Incomplete: producer published only part of the chain. */
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, &f) && f.nb_slots == 3 && f.incomplete);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, &f) && !f.incomplete);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
+	      f.incomplete);
+	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, TEST_POOL, &f) && !f.incomplete);
 	/* Endless chain: MORE on every entry; at most MAX_CHAIN skipped at once. */
 	for (i = 20; i < 40; i++)
 		set_desc(i, 100, IVSHMEM2_NET_DESC_MORE);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 20, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 20, TEST_POOL, &f));
 	CHECK(f.nb_slots == IVSHMEM2_NET_MAX_CHAIN && !f.incomplete);
 	/* Chain of max length but total above MAX_FRAME. */
 	for (i = 40; i < 44; i++)
 		set_desc(i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(44, 2048, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 40, 10, &f) && f.nb_slots == 5);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 40, 10, TEST_POOL, &f) && f.nb_slots == 5);
 	/* Bad entry in the middle of a chain: skip up to and including it. */
 	set_desc(50, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(51, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, &f) && f.nb_slots == 2 && !f.incomplete);
+	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, TEST_POOL, &f) && f.nb_slots == 2 &&
+	      !f.incomplete);
 }
 
 static void
@@ -252,7 +343,7 @@ test_section_and_attach(void)
 		      (uint8_t *)tx.tail + l.queue_stride == (uint8_t *)t2.tail);
 	}
 	/* Producer/consumer round trip through the resolved pointers. */
-	ivshmem2_ring_desc_write(&tx.desc[3 & tx.mask], 60, false);
+	ivshmem2_ring_desc_write(&tx.desc[3 & tx.mask], 60, 0, 0);
 	*tx.tail = 4;
 	*rx.head = 3;
 	{
@@ -260,7 +351,7 @@ test_section_and_attach(void)
 		uint32_t n = ivshmem2_ring_avail(*rx.peer_tail, *rx.head, l.ring_size);
 
 		CHECK(n == 1);
-		CHECK(ivshmem2_ring_frame_scan(rx.desc, rx.mask, 3, n, &f) && f.len == 60);
+		CHECK(ivshmem2_ring_frame_scan(rx.desc, rx.mask, 3, n, rx.pool_size, &f) && f.len == 60);
 		CHECK(ivshmem2_ring_free(*tx.tail, *tx.peer_head, l.ring_size) ==
 		      l.ring_size - 1);
 	}
@@ -328,6 +419,7 @@ main(void)
 	test_channel_index();
 	test_index_arithmetic();
 	test_frame_scan();
+	test_frame_scan_pool();
 	test_section_and_attach();
 	test_section_init_sparse();
 	printf("%d checks, %d failures\n", checks, failures);

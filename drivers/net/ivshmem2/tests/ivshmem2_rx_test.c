@@ -67,7 +67,7 @@ produce_frames(uint32_t n, uint32_t slots)
 		for (k = 0; k < slots; k++, idx++)
 			ivshmem2_ring_desc_write(&desc[idx & (RING_SIZE - 1)],
 						 k + 1 < slots ? IVSHMEM2_NET_SLOT_SIZE : 60,
-						 k + 1 < slots);
+						 k + 1 < slots ? IVSHMEM2_NET_DESC_MORE : 0, 0);
 	__atomic_store_n(&peer_tail, idx, __ATOMIC_RELEASE);
 }
 
@@ -198,12 +198,89 @@ test_buffers_outlive_their_queue(struct rte_mempool *mp)
 	      heap_used(), before);
 }
 
+/* The peer's pool area (layout version 2), as rx_attach computes it. */
+#define POOL_SIZE	(16u * 1024)
+static uint8_t pool_area[POOL_SIZE];
+
+/*
+ * POOL segments: copy mode copies from the pool area, zero-copy attaches it;
+ * one out of range is dropped and counted, the frames around it delivered.
+ */
+static void
+test_pool_segments(struct rte_mempool *mp, bool zero_copy)
+{
+	struct rte_mbuf *m[4] = { NULL };
+	const uint8_t *data;
+	uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
+	struct ivshmem2_rxq *q;
+	uint32_t i;
+	uint16_t n;
+
+	unsigned int avail = rte_mempool_avail_count(mp);
+	struct rte_mbuf *fresh = rte_pktmbuf_alloc(mp);
+
+	peer_tail = head = 0;
+	q = fresh != NULL ? rxq_new(mp, 0) : NULL;
+	CHECK(q != NULL, "no queue");
+	if (q == NULL)
+		return;
+	if (!zero_copy) {
+		/* What rx_queue_setup gives a copy-mode queue: a fresh mbuf's rearm word. */
+		ivshmem2_rxq_zc_release(q);
+		q->zero_copy = false;
+		q->mbuf_initializer = *(uint64_t *)RTE_PTR_ADD(fresh, offsetof(struct rte_mbuf,
+										rearm_data));
+		q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+		q->src[0].busy = NULL;
+	}
+	q->next_ring[0].pool = pool_area;
+	q->next_ring[0].pool_size = POOL_SIZE;
+	for (i = 0; i < POOL_SIZE; i++)
+		pool_area[i] = (uint8_t)(i * 7);
+	memset(slots + 2 * IVSHMEM2_NET_SLOT_STRIDE, 0x33, IVSHMEM2_NET_SLOT_SIZE);
+	/* 0: pool 100 B at 1000; 1: bad (past the end); 2-3: 2048 B slot + 7000 B pool at 5000. */
+	ivshmem2_ring_desc_write(&desc[0], 100, IVSHMEM2_NET_DESC_POOL, 1000);
+	ivshmem2_ring_desc_write(&desc[1], 100, IVSHMEM2_NET_DESC_POOL, POOL_SIZE - 99);
+	ivshmem2_ring_desc_write(&desc[2], IVSHMEM2_NET_SLOT_SIZE, IVSHMEM2_NET_DESC_MORE, 0);
+	ivshmem2_ring_desc_write(&desc[3], 7000, IVSHMEM2_NET_DESC_POOL, 5000);
+	__atomic_store_n(&peer_tail, 4, __ATOMIC_RELEASE);
+	n = ivshmem2_rx_burst(q, m, 4);
+	CHECK(n == 2 && q->rejected == 1, "got %u frames, %" PRIu64 " rejected", n, q->rejected);
+	if (n != 2)
+		goto out;
+	data = rte_pktmbuf_read(m[0], 0, 100, buf);
+	CHECK(m[0]->pkt_len == 100 && data != NULL && memcmp(data, pool_area + 1000, 100) == 0,
+	      "pool segment bytes");
+	data = rte_pktmbuf_read(m[1], 0, 9048, buf);
+	CHECK(m[1]->pkt_len == 9048 && data != NULL && data[0] == 0x33 &&
+	      memcmp(data + IVSHMEM2_NET_SLOT_SIZE, pool_area + 5000, 7000) == 0,
+	      "slot + pool segment bytes (len %u)", m[1]->pkt_len);
+	if (zero_copy)
+		CHECK(rte_pktmbuf_mtod(m[0], uint8_t *) == pool_area + 1000 &&
+		      rte_pktmbuf_mtod(m[1]->next, uint8_t *) == pool_area + 5000,
+		      "zero-copy attaches the pool area");
+	else
+		CHECK(rte_pktmbuf_mtod(m[0], uint8_t *) != pool_area + 1000, "copy mode copies");
+	rte_pktmbuf_free_bulk(m, n);
+	ivshmem2_rx_burst(q, m, 0);
+	CHECK(head == 4, "head %u, expected 4", head);
+out:
+	if (zero_copy)
+		ivshmem2_rxq_zc_release(q);
+	rte_free(q);
+	rte_pktmbuf_free(fresh);
+	CHECK(rte_mempool_avail_count(mp) == avail, "mbufs leaked: %u of %u back",
+	      rte_mempool_avail_count(mp), avail);
+}
+
 static void
 run(struct rte_mempool *mp)
 {
 	test_held_buffers_survive_new_pairing(mp);
 	test_buffers_outlive_their_queue(mp);
 	test_frame_cut_by_held_slots_waits(mp);
+	test_pool_segments(mp, false);
+	test_pool_segments(mp, true);
 }
 
 int

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "ivshmem2_rxtx.h"
@@ -113,11 +114,221 @@ test_jumbo_refused_when_full(struct rte_mempool *mp)
 	CHECK(q.ring_full == 1, "ring_full %" PRIu64, q.ring_full);
 }
 
+/* Zero-copy tx: a pool whose buffers are a private "pool area". */
+#define POOL_N		64u
+#define POOL_ELT	2176u	/* RTE_MBUF_DEFAULT_BUF_SIZE, cache aligned */
+
+static struct rte_mempool *zpool;
+static uint8_t *zarea;
+static struct rte_mbuf *held[RING_SIZE];
+
+static void
+txq_pool_init(struct ivshmem2_txq *q)
+{
+	txq_init(q);
+	memset(held, 0, sizeof(held));
+	q->pool = zpool;
+	q->pool_base = (uintptr_t)zarea;
+	q->pool_size = POOL_N * POOL_ELT;
+	q->held = held;
+	tail = peer_head = 0;
+	q->tail = 0;
+}
+
+static unsigned int
+zpool_out(void)
+{
+	return POOL_N - rte_mempool_avail_count(zpool);
+}
+
+static void
+check_pool_desc(uint32_t idx, const struct rte_mbuf *m, uint16_t flags)
+{
+	const struct ivshmem2_net_desc *d = &desc[idx & (RING_SIZE - 1)];
+	uintptr_t off = rte_pktmbuf_mtod(m, uintptr_t) - (uintptr_t)zarea;
+
+	CHECK(d->flags == (IVSHMEM2_NET_DESC_POOL | flags) && d->len == m->data_len &&
+	      d->offset == off, "entry %u: len %u flags %#x offset %u, expected %u %#x %" PRIuPTR,
+	      idx, d->len, d->flags, d->offset, m->data_len, IVSHMEM2_NET_DESC_POOL | flags, off);
+}
+
+/* Pool mbufs are posted by offset and held; others copied; given back in order. */
+static void
+test_pool_posted_held_reclaimed(struct rte_mempool *mp)
+{
+	struct ivshmem2_txq q;
+	struct rte_mbuf *m[4];
+	uint16_t sent;
+
+	txq_pool_init(&q);
+	m[0] = chain(zpool, 60, 2048);
+	m[1] = chain(mp, 100, 2048);
+	m[2] = chain(zpool, 1500, 2048);
+	m[3] = chain(zpool, 2000, 2048);
+	CHECK(m[0] && m[1] && m[2] && m[3], "no mbufs");
+	if (!(m[0] && m[1] && m[2] && m[3]))
+		return;
+	memset(rte_pktmbuf_mtod(m[1], void *), 0x11, 100);
+	sent = ivshmem2_tx_burst(&q, m, 4);
+	CHECK(sent == 4 && tail == 4, "sent %u, tail %u", sent, tail);
+	check_pool_desc(0, held[0], 0);
+	CHECK(desc[1].flags == 0 && desc[1].len == 100 && slots[IVSHMEM2_NET_SLOT_STRIDE] == 0x11,
+	      "the other pool's mbuf is copied into its slot");
+	check_pool_desc(2, held[2], 0);
+	check_pool_desc(3, held[3], 0);
+	CHECK(held[1] == NULL && q.nb_held == 3 && zpool_out() == 3 && q.pool_posted == 3,
+	      "held %u, out %u", q.nb_held, zpool_out());
+	/* The consumer took two entries: the first pool mbuf comes back, not the third. */
+	peer_head = 2;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 2 && zpool_out() == 2 && held[0] == NULL && held[2] != NULL,
+	      "after head 2: held %u, out %u", q.nb_held, zpool_out());
+	/* A head outside [reclaimed, tail] frees nothing. */
+	peer_head = 2 - RING_SIZE;
+	ivshmem2_tx_burst(&q, m, 0);
+	peer_head = 9;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 2 && zpool_out() == 2, "a bad head freed: held %u", q.nb_held);
+	peer_head = 4;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 0 && zpool_out() == 0, "all consumed: held %u, out %u", q.nb_held,
+	      zpool_out());
+}
+
+/* A jumbo frame in pool mbufs: a POOL descriptor per segment, MORE on all but the last. */
+static void
+test_pool_jumbo_chain(void)
+{
+	struct ivshmem2_txq q;
+	struct rte_mbuf *m;
+	uint32_t i;
+
+	txq_pool_init(&q);
+	m = chain(zpool, JUMBO_LEN, 2048);
+	CHECK(m != NULL && m->nb_segs == 5, "no chain");
+	if (m == NULL)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, &m, 1) == 1 && tail == 5, "tail %u", tail);
+	for (i = 0; i < 5; i++)
+		check_pool_desc(i, held[i], i < 4 ? IVSHMEM2_NET_DESC_MORE : 0);
+	CHECK(desc[4].len == JUMBO_LEN - 4 * 2048, "last segment %u", desc[4].len);
+	CHECK(q.nb_held == 5 && zpool_out() == 5, "held %u", q.nb_held);
+	/* The consumer stops half-way through the frame: only its first segments come back. */
+	peer_head = 3;
+	ivshmem2_tx_burst(&q, &m, 0);
+	CHECK(q.nb_held == 2 && zpool_out() == 2, "held %u", q.nb_held);
+	ivshmem2_txq_held_release(&q);	/* dev_stop */
+	CHECK(q.nb_held == 0 && zpool_out() == 0, "after release: out %u", zpool_out());
+}
+
+/* A chain mixing pool and other segments: POOL, slot, POOL; the copied one is freed at once. */
+static void
+test_pool_mixed_chain(struct rte_mempool *mp)
+{
+	struct ivshmem2_txq q;
+	struct rte_mbuf *a, *b, *c, *first;
+	unsigned int mp_avail = rte_mempool_avail_count(mp);
+
+	txq_pool_init(&q);
+	a = chain(zpool, 1000, 2048);
+	b = chain(mp, 300, 2048);
+	c = chain(zpool, 700, 2048);
+	CHECK(a && b && c, "no mbufs");
+	if (!(a && b && c))
+		return;
+	memset(rte_pktmbuf_mtod(b, void *), 0x22, 300);
+	CHECK(rte_pktmbuf_chain(a, b) == 0 && rte_pktmbuf_chain(a, c) == 0, "chain");
+	first = a;
+	CHECK(ivshmem2_tx_burst(&q, &a, 1) == 1 && tail == 3, "tail %u", tail);
+	CHECK(a == NULL, "a frame the queue holds is not the caller's any more");
+	check_pool_desc(0, held[0], IVSHMEM2_NET_DESC_MORE);
+	CHECK(held[0] == first && held[1] == NULL && held[2] == c, "held entries");
+	CHECK(desc[1].flags == IVSHMEM2_NET_DESC_MORE && desc[1].len == 300 &&
+	      slots[IVSHMEM2_NET_SLOT_STRIDE + 299] == 0x22, "copied middle segment");
+	check_pool_desc(2, c, 0);
+	CHECK(rte_mempool_avail_count(mp) == mp_avail, "the copied segment was not freed");
+	/* Its data outside the queue's pool area (a smaller area): copied, not posted. */
+	peer_head = 3;
+	ivshmem2_tx_burst(&q, &a, 0);
+	CHECK(zpool_out() == 0, "out %u", zpool_out());
+	a = chain(zpool, 500, 2048);
+	if (a == NULL)
+		return;
+	q.pool_size = (uint32_t)(rte_pktmbuf_mtod(a, uintptr_t) - q.pool_base) + 499;
+	CHECK(ivshmem2_tx_burst(&q, &a, 1) == 1 && desc[3].flags == 0 && desc[3].len == 500 &&
+	      q.nb_held == 0 && zpool_out() == 0, "outside the area: flags %#x held %u",
+	      desc[3].flags, q.nb_held);
+}
+
+/*
+ * New link generation: on the same ring the held mbufs wait for the new
+ * consumer's head; on rings reset by a reconnection they are all given back.
+ */
+static void
+test_pool_resync(void)
+{
+	static uint32_t other_tail;
+	struct ivshmem2_txq q;
+	struct rte_mbuf *m[3];
+
+	txq_pool_init(&q);
+	m[0] = chain(zpool, 60, 2048);
+	m[1] = chain(zpool, 60, 2048);
+	m[2] = chain(zpool, 60, 2048);
+	CHECK(ivshmem2_tx_burst(&q, m, 3) == 3 && q.nb_held == 3, "held %u", q.nb_held);
+	q.next_ring = q.ring;
+	link_gen += 2;
+	peer_head = 3 - RING_SIZE;	/* a zero-copy consumer's start: one ring back */
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.gen == link_gen && q.nb_held == 3, "same ring: held %u", q.nb_held);
+	peer_head = 3;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 0 && zpool_out() == 0, "same ring, consumed: out %u", zpool_out());
+
+	m[0] = chain(zpool, 60, 2048);
+	m[1] = chain(zpool, 60, 2048);
+	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && q.nb_held == 2, "held %u", q.nb_held);
+	other_tail = 0;
+	q.next_ring = q.ring;
+	q.next_ring.tail = &other_tail;	/* the section was re-initialised */
+	link_gen += 2;
+	peer_head = 0;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 0 && zpool_out() == 0, "rings reset: out %u", zpool_out());
+	link_gen -= 4;
+}
+
+static int
+zpool_create(void)
+{
+	struct rte_pktmbuf_extmem ext;
+
+	zarea = rte_malloc("tx_test_area", POOL_N * POOL_ELT, 4096);
+	if (zarea == NULL)
+		return -1;
+	ext = (struct rte_pktmbuf_extmem){
+		.buf_ptr = zarea, .buf_iova = RTE_BAD_IOVA,
+		.buf_len = POOL_N * POOL_ELT, .elt_size = POOL_ELT,
+	};
+	zpool = rte_pktmbuf_pool_create_extbuf("tx_test_zpool", POOL_N, 0, 0,
+					       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY, &ext, 1);
+	return zpool == NULL ? -1 : 0;
+}
+
 static void
 run(struct rte_mempool *mp)
 {
 	test_jumbo_rereads_consumer_index(mp);
 	test_jumbo_refused_when_full(mp);
+	CHECK(zpool_create() == 0, "extbuf pool");
+	if (zpool == NULL)
+		return;
+	test_pool_posted_held_reclaimed(mp);
+	test_pool_jumbo_chain();
+	test_pool_mixed_chain(mp);
+	test_pool_resync();
+	rte_mempool_free(zpool);
+	rte_free(zarea);
 }
 
 int

@@ -3,10 +3,8 @@
  */
 
 /*
- * Burst functions. Hot path rules: no locks, no system calls (a doorbell goes
- * through IVSHMEM2_OPS(hw)->notify only when the peer published that it
- * sleeps), one acquire load of the peer's index and one release store of our
- * own per burst, bulk mbuf allocation and free.
+ * Rx burst, copy and zero-copy (read-only external buffers on the slots).
+ * Same hot path rules as ivshmem2_tx.c.
  */
 
 #include <string.h>
@@ -21,61 +19,6 @@
 
 #include "ivshmem2_rxtx.h"
 
-/* Slots touched ahead of the copy: enough to overlap misses, few enough for the fill buffers. */
-#define IVSHMEM2_PREFETCH_AHEAD	8u
-/* Frames ahead whose slot lines are all requested (about 24 lines each at 1518 B). */
-#define IVSHMEM2_TX_FILL_AHEAD	2u
-
-/*
- * Seqlock read side: true if the next_* fields copied since @gen was loaded
- * belong to @gen (the control path did not start another generation meanwhile).
- */
-static inline bool
-gen_still(const uint32_t *link_gen, uint32_t gen)
-{
-	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return __atomic_load_n(link_gen, __ATOMIC_RELAXED) == gen;
-}
-
-/*
- * True if this process maps the memory the port's current rings lie in (the
- * mapping generation, ivshmem2_rxtx.h). Always true in the primary, which
- * publishes what it maps.
- */
-static bool
-map_current(const uint32_t *map_gen, uint16_t port_id)
-{
-	const struct ivshmem2_hw *hw;
-
-	if (map_gen == NULL)
-		return true;
-	hw = rte_eth_devices[port_id].process_private;
-	return hw != NULL && __atomic_load_n(&hw->map_gen, __ATOMIC_ACQUIRE) ==
-			     __atomic_load_n(map_gen, __ATOMIC_ACQUIRE);
-}
-
-/*
- * Take the rings of a new link generation. Returns false while the link is
- * down, or is down for this process (its mapping is older than the rings).
- */
-static bool
-txq_resync(struct ivshmem2_txq *q, uint32_t gen)
-{
-	struct ivshmem2_ring_tx ring;
-
-	if (!ivshmem2_gen_up(gen) || !map_current(q->map_gen, q->port_id))
-		return false;
-	ring = q->next_ring;
-	if (!gen_still(q->link_gen, gen))
-		return false;	/* a link reset is under way: retry next burst */
-	q->ring = ring;
-	/* Our own tail is authoritative: only this queue writes it. */
-	q->tail = __atomic_load_n(q->ring.tail, __ATOMIC_RELAXED);
-	q->free = 0;	/* read the consumer's head before the first write */
-	q->gen = gen;
-	return true;
-}
-
 static bool
 rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 {
@@ -84,13 +27,13 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	uint32_t pairing;
 	uint16_t i, nb_src;
 
-	if (!ivshmem2_gen_up(gen) || !map_current(q->map_gen, q->port_id))
+	if (!ivshmem2_gen_up(gen) || !ivshmem2_map_current(q->map_gen, q->port_id))
 		return false;
 	nb_src = RTE_MIN(q->next_nb_src, (uint16_t)IVSHMEM2_NET_MAX_QUEUES);
 	memcpy(ring, q->next_ring, sizeof(ring[0]) * nb_src);
 	memcpy(start, q->next_start, sizeof(start[0]) * nb_src);
 	pairing = q->next_pairing;
-	if (!gen_still(q->link_gen, gen))
+	if (!ivshmem2_gen_still(q->link_gen, gen))
 		return false;	/* a link reset is under way: retry next burst */
 	q->nb_src = nb_src;
 	for (i = 0; i < nb_src; i++) {
@@ -140,182 +83,6 @@ rxq_resync(struct ivshmem2_rxq *q, uint32_t gen)
 	return true;
 }
 
-/*
- * True if @need entries fit. @free is what is known free without looking at
- * the peer; only when that is not enough is the consumer's index read (a
- * shared line) and @free refreshed.
- */
-static inline bool
-tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
-{
-	if (likely(*free >= need))
-		return true;
-	*free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-				   q->ring_size);
-	return *free >= need;
-}
-
-/*
- * Copy a multi-segment or large mbuf into a chain of slots. Uses the
- * queue's copy variant: the caller fences before it publishes the tail.
- */
-static int
-tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
-{
-	uint32_t len = m->pkt_len;
-	uint32_t need = (len + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
-	uint32_t t = *tail, room = 0, seg_off = 0;
-	uint8_t *dst = NULL;
-
-	if (!tx_room(q, t, free, need))
-		return -1;
-	for (; m != NULL; m = m->next) {
-		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t left = m->data_len;
-
-		while (left > 0) {
-			uint32_t n;
-
-			if (room == 0) {
-				if (dst != NULL) {
-					ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask],
-								 IVSHMEM2_NET_SLOT_SIZE, true);
-					t++;
-				}
-				dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, t);
-				room = IVSHMEM2_NET_SLOT_SIZE;
-				seg_off = 0;
-			}
-			n = RTE_MIN(left, room);
-			ivshmem2_copy_slot(q->copy, dst + seg_off, src, n);
-			seg_off += n;
-			room -= n;
-			src += n;
-			left -= n;
-		}
-	}
-	ivshmem2_ring_desc_write(&q->ring.desc[t & q->ring.mask], (uint16_t)seg_off, false);
-	t++;
-	*free -= t - *tail;
-	*tail = t;
-	return 0;
-}
-
-/*
- * Request the lines of a slot after its first (that one is prefetched
- * further ahead) up to @len bytes, clamped to the slot. At 1518 B the copies
- * are bound by lines moving between the cores: the producer must take back
- * lines the consumer read last, the consumer reads lines the producer just
- * wrote. One miss at a time costs a cross-core round trip per line.
- */
-static __rte_always_inline void
-slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
-{
-	uint32_t off;
-
-	len = RTE_MIN(len, IVSHMEM2_NET_SLOT_SIZE);
-	for (off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE) {
-		if (for_write)
-			rte_prefetch0_write(slot + off);
-		else
-			rte_prefetch0(slot + off);
-	}
-}
-
-uint16_t
-ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
-{
-	struct ivshmem2_txq *q = queue;
-	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
-	uint32_t tail, free, mask, wake;
-	uint64_t bytes = 0;
-	uint16_t i, sent = 0;
-	/* Frames from here on are streamed (non-temporal) by the queue's variant. */
-	uint32_t stream_min = ivshmem2_copy_streams(q->copy) ? IVSHMEM2_COPY_STREAM_MIN :
-							      UINT32_MAX;
-	bool streamed = false;
-
-	if (unlikely(gen != q->gen) && !txq_resync(q, gen)) {
-		q->link_down += nb_pkts;	/* the caller keeps (and usually drops) them */
-		return 0;
-	}
-	tail = q->tail;
-	free = q->free;
-	mask = q->ring.mask;
-	tx_room(q, tail, &free, nb_pkts);	/* short: the loop stops where it is full */
-	/* Ask for ownership of slot lines a few packets ahead so the RFOs overlap. */
-	for (i = 0; i < RTE_MIN(free, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); i++)
-		rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask, tail + i));
-	for (i = 0; i < nb_pkts; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t len = m->pkt_len;
-
-		if (likely(free > IVSHMEM2_PREFETCH_AHEAD))
-			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
-							       tail + IVSHMEM2_PREFETCH_AHEAD));
-
-		if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
-			if (unlikely(free == 0))
-				break;
-			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
-				uint32_t ahead = pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len;
-
-				/* Streamed lines need no ownership: no read to overlap. */
-				if (ahead < stream_min)
-					slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots, mask,
-							tail + IVSHMEM2_TX_FILL_AHEAD), ahead, true);
-			}
-			streamed |= len >= stream_min;
-			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
-					   rte_pktmbuf_mtod(m, const void *), len);
-			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, false);
-			tail++;
-			free--;
-		} else if (len == 0 || len > IVSHMEM2_NET_MAX_FRAME) {
-			q->oversize++;
-			rte_pktmbuf_free(m);
-			pkts[i] = NULL;
-			continue;
-		} else if (tx_copy_chain(q, m, &tail, &free) != 0) {
-			break;
-		} else {
-			streamed |= len >= stream_min;
-		}
-		bytes += len;
-		sent++;
-	}
-	q->free = free;
-	if (unlikely(i < nb_pkts))
-		q->ring_full += nb_pkts - i;
-	if (tail == q->tail)
-		goto out;
-
-	/* Release does not order non-temporal stores: one fence for the whole burst. */
-	if (streamed)
-		ivshmem2_copy_fence();
-	__atomic_store_n(q->ring.tail, tail, __ATOMIC_RELEASE);
-	q->pkts += sent;
-	q->bytes += bytes;
-	q->tail = tail;
-	/* Dekker with the consumer's "wake me" store: tail store, full fence, flag load. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wake = __atomic_load_n(q->ring.peer_wake, __ATOMIC_RELAXED);
-	if (unlikely(wake != 0)) {
-		if (wake < q->vectors) {
-			/* The doorbell fds are per process: this process's attachment. */
-			struct ivshmem2_hw *hw = rte_eth_devices[q->port_id].process_private;
-
-			IVSHMEM2_OPS(hw)->notify(hw, q->remote, wake);
-			q->doorbells++;
-		}
-	} else {
-		q->doorbells_suppressed++;
-	}
-out:
-	rte_pktmbuf_free_bulk(pkts, i);
-	return i;
-}
-
 /* Copy a chain of slots into @m, adding segments from the pool when it overflows. */
 static int
 rx_copy_chain(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
@@ -327,8 +94,7 @@ rx_copy_chain(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbu
 	m->pkt_len = f->len;
 	m->data_len = 0;
 	for (i = 0; i < f->nb_slots; i++) {
-		const uint8_t *src = ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
-							   s->rd + i);
+		const uint8_t *src = ivshmem2_ring_seg_src(&s->ring, f, s->rd, i);
 		uint32_t left = f->seg_len[i];
 
 		while (left > 0) {
@@ -421,21 +187,25 @@ ivshmem2_rxq_zc_release(struct ivshmem2_rxq *q)
 	return held;
 }
 
-/* Attach slot @idx read-only to @m (zero-copy). */
+/*
+ * Attach segment @i of frame @f (entry @idx) read-only to @m (zero-copy): its
+ * slot, or its place in the peer's pool area. The busy flag is the entry's.
+ */
 static inline void
 rx_attach_slot(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf *m,
-	       uint32_t idx, uint16_t len)
+	       const struct ivshmem2_ring_frame *f, uint32_t idx, uint32_t i)
 {
-	uint32_t slot = idx & s->ring.mask;
-	uint8_t *addr = (uint8_t *)(uintptr_t)ivshmem2_ring_slot_ro(s->ring.slots,
-								   s->ring.mask, idx);
+	uint32_t slot = (idx + i) & s->ring.mask;
+	uint8_t *addr = (uint8_t *)(uintptr_t)ivshmem2_ring_seg_src(&s->ring, f, idx, i);
+	uint16_t len = f->seg_len[i];
+	uint16_t buf_len = f->seg_off[i] == IVSHMEM2_RING_SEG_SLOT ? IVSHMEM2_NET_SLOT_SIZE : len;
 	rte_iova_t iova = q->iova_is_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
 
 	__atomic_store_n(&s->busy[slot], 1, __ATOMIC_RELAXED);
 	/* Counted before the mbuf exists: its free cannot see fewer attached than freed. */
 	__atomic_store_n(&q->zc->attached, q->zc->attached + 1, __ATOMIC_RELEASE);
 	rte_mbuf_ext_refcnt_set(&s->zc_slot[slot].shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, addr, iova, IVSHMEM2_NET_SLOT_SIZE, &s->zc_slot[slot].shinfo);
+	rte_pktmbuf_attach_extbuf(m, addr, iova, buf_len, &s->zc_slot[slot].shinfo);
 	m->data_off = 0;
 	m->data_len = len;
 }
@@ -462,14 +232,14 @@ rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	struct rte_mbuf *prev = m;
 	uint32_t i;
 
-	rx_attach_slot(q, s, m, s->rd, f->seg_len[0]);
+	rx_attach_slot(q, s, m, f, s->rd, 0);
 	m->pkt_len = f->len;
 	for (i = 1; i < f->nb_slots; i++) {
 		struct rte_mbuf *seg = rte_pktmbuf_alloc(q->mp);
 
 		if (seg == NULL)
 			return -1;
-		rx_attach_slot(q, s, seg, s->rd + i, f->seg_len[i]);
+		rx_attach_slot(q, s, seg, f, s->rd, i);
 		prev->next = seg;
 		prev = seg;
 		m->nb_segs++;
@@ -529,7 +299,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		bool ok;
 
 		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.mask, rd, avail,
-						       &f))) {
+						       s->ring.pool_size, &f))) {
 			/* Cut by the zero-copy limit, not by the producer: wait for slots. */
 			if (f.incomplete && rd + avail != tail)
 				break;
@@ -554,7 +324,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		} else {
 			*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) =
 				q->mbuf_initializer;
-			m->ol_flags = 0;
+			m->ol_flags = q->mbuf_ol_flags;
 			m->packet_type = 0;
 			if (avail > f.nb_slots) {
 				uint32_t next = rd + f.nb_slots;
@@ -562,13 +332,12 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				uint16_t next_len = __atomic_load_n(&s->ring.desc[next & s->ring.mask].len,
 								    __ATOMIC_RELAXED);
 
-				slot_prefetch_lines(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
-									  next), next_len, false);
+				ivshmem2_slot_prefetch_lines(ivshmem2_ring_slot_ro(s->ring.slots,
+						s->ring.mask, next), next_len, false);
 			}
 			if (likely(f.nb_slots == 1 && f.len <= q->data_room)) {
 				rte_memcpy(rte_pktmbuf_mtod(m, void *),
-					   ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd),
-					   f.len);
+					   ivshmem2_ring_seg_src(&s->ring, &f, rd, 0), f.len);
 				m->data_len = (uint16_t)f.len;
 				m->pkt_len = f.len;
 				ok = true;
@@ -647,17 +416,6 @@ ivshmem2_rxq_pending(struct ivshmem2_rxq *q)
 			total += n;
 	}
 	return total;
-}
-
-uint32_t
-ivshmem2_txq_pending(const struct ivshmem2_txq *q)
-{
-	uint32_t used;
-
-	if (q->gen != __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE) || !ivshmem2_gen_up(q->gen))
-		return 0;
-	used = q->tail - __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
-	return used <= q->ring_size ? used : 0;	/* a broken head: nothing to wait for */
 }
 
 bool

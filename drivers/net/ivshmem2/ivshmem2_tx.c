@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The ivshmem2 authors
+ */
+
+/*
+ * Tx burst. Hot path rules (also ivshmem2_rx.c): no locks, no system calls
+ * (a doorbell goes through IVSHMEM2_OPS(hw)->notify only when the peer
+ * published that it sleeps), one acquire load of the peer's index and one
+ * release store of our own per burst, bulk mbuf allocation and free.
+ */
+
+#include <string.h>
+
+#include <ethdev_driver.h>
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "ivshmem2_rxtx.h"
+
+/* Frames ahead whose slot lines are all requested (about 24 lines each at 1518 B). */
+#define IVSHMEM2_TX_FILL_AHEAD	2u
+
+/*
+ * Take the rings of a new link generation. Returns false while the link is
+ * down, or is down for this process (its mapping is older than the rings).
+ */
+static bool
+txq_resync(struct ivshmem2_txq *q, uint32_t gen)
+{
+	struct ivshmem2_ring_tx ring;
+
+	if (!ivshmem2_gen_up(gen) || !ivshmem2_map_current(q->map_gen, q->port_id))
+		return false;
+	ring = q->next_ring;
+	if (!ivshmem2_gen_still(q->link_gen, gen))
+		return false;	/* a link reset is under way: retry next burst */
+	/*
+	 * Pool segments held: on the same ring, indices go on and the new
+	 * consumer's head gives them back in order (a zero-copy consumer's
+	 * application may still read them). Rings reset or moved (a
+	 * reconnection): nobody reads the old ones any more.
+	 */
+	if (q->nb_held != 0 && (ring.tail != q->ring.tail ||
+				__atomic_load_n(ring.tail, __ATOMIC_RELAXED) != q->tail))
+		ivshmem2_txq_held_release(q);
+	q->ring = ring;
+	/* Our own tail is authoritative: only this queue writes it. */
+	q->tail = __atomic_load_n(q->ring.tail, __ATOMIC_RELAXED);
+	q->free = 0;	/* read the consumer's head before the first write */
+	q->gen = gen;
+	return true;
+}
+
+/*
+ * True if @need entries fit. @free is what is known free without looking at
+ * the peer; only when that is not enough is the consumer's index read (a
+ * shared line) and @free refreshed.
+ */
+static inline bool
+tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
+{
+	if (likely(*free >= need))
+		return true;
+	*free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+				   q->ring_size);
+	return *free >= need;
+}
+
+/* Slots a frame's copied bytes are packed into: entry t, open while dst is set. */
+struct tx_pack {
+	uint8_t *dst;		/**< slot of entry t being filled, NULL if none */
+	uint32_t room;		/**< bytes left in it */
+	uint32_t off;		/**< bytes in it */
+	uint32_t t;		/**< its entry */
+};
+
+/*
+ * Append @left bytes at @src to the packed slots: a full slot's descriptor
+ * is written (MORE) when the next byte needs a new one. Uses the queue's
+ * copy variant: the caller fences before it publishes the tail.
+ */
+static __rte_always_inline void
+tx_pack_bytes(struct ivshmem2_txq *q, struct tx_pack *p, const uint8_t *src, uint32_t left)
+{
+	while (left > 0) {
+		uint32_t n;
+
+		if (p->dst == NULL || p->room == 0) {
+			if (p->dst != NULL) {
+				ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask],
+							 IVSHMEM2_NET_SLOT_SIZE,
+							 IVSHMEM2_NET_DESC_MORE, 0);
+				p->t++;
+			}
+			p->dst = ivshmem2_ring_slot(q->ring.slots, q->ring.mask, p->t);
+			p->room = IVSHMEM2_NET_SLOT_SIZE;
+			p->off = 0;
+		}
+		n = RTE_MIN(left, p->room);
+		ivshmem2_copy_slot(q->copy, p->dst + p->off, src, n);
+		p->off += n;
+		p->room -= n;
+		src += n;
+		left -= n;
+	}
+}
+
+/* Write the descriptor of the open slot, if any (@flags: MORE when more entries follow). */
+static __rte_always_inline void
+tx_pack_close(struct ivshmem2_txq *q, struct tx_pack *p, uint16_t flags)
+{
+	if (p->dst == NULL)
+		return;
+	ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask], (uint16_t)p->off, flags, 0);
+	p->t++;
+	p->dst = NULL;
+}
+
+/* Copy a multi-segment or large mbuf into a chain of slots. */
+static int
+tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
+{
+	uint32_t len = m->pkt_len;
+	uint32_t need = (len + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
+	struct tx_pack p = { .dst = NULL, .t = *tail };
+
+	if (!tx_room(q, p.t, free, need))
+		return -1;
+	for (; m != NULL; m = m->next)
+		tx_pack_bytes(q, &p, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+	tx_pack_close(q, &p, 0);
+	*free -= p.t - *tail;
+	*tail = p.t;
+	return 0;
+}
+
+/* Pool segments returned to the mempool at once. */
+#define IVSHMEM2_TX_FREE_BULK	64u
+
+/* Give back the held segments of entries [q->reclaimed, head). */
+static void
+tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
+{
+	struct rte_mbuf *done[IVSHMEM2_TX_FREE_BULK];
+	uint32_t i, n = 0, mask = q->ring_size - 1;
+
+	for (i = q->reclaimed; i != head && q->nb_held != 0; i++) {
+		struct rte_mbuf *m = q->held[i & mask];
+
+		if (m == NULL)
+			continue;
+		q->held[i & mask] = NULL;
+		q->nb_held--;
+		/* Segments, not chains: the next pointers of held segments are stale. */
+		m = rte_pktmbuf_prefree_seg(m);
+		if (m == NULL)
+			continue;
+		done[n++] = m;
+		if (n == IVSHMEM2_TX_FREE_BULK) {
+			rte_mempool_put_bulk(q->pool, (void **)done, n);
+			n = 0;
+		}
+	}
+	if (n != 0)
+		rte_mempool_put_bulk(q->pool, (void **)done, n);
+	q->reclaimed = head;
+}
+
+/*
+ * Zero-copy: the entries the consumer's @head passed are read. A head outside
+ * [q->reclaimed, tail] (consumer resynchronising, or broken) frees nothing.
+ */
+static inline void
+tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head)
+{
+	if (head - q->reclaimed <= tail - q->reclaimed)
+		tx_reclaim_to(q, head);
+}
+
+void
+ivshmem2_txq_held_release(struct ivshmem2_txq *q)
+{
+	if (q->held != NULL && q->nb_held != 0)
+		tx_reclaim_to(q, q->reclaimed + q->ring_size);
+	q->nb_held = 0;
+}
+
+/* True if segment @m lies in the queue's pool area: a direct mbuf of the pool. */
+static inline bool
+tx_seg_pooled(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
+{
+	uintptr_t off;
+
+	if (likely(m->pool != q->pool))
+		return false;
+	off = rte_pktmbuf_mtod(m, uintptr_t) - q->pool_base;
+	return !RTE_MBUF_CLONED(m) && m->data_len > 0 && off <= q->pool_size &&
+	       m->data_len <= q->pool_size - off;
+}
+
+/* Descriptors tx_pool_frame() posts for @m (pool segments as given, other bytes packed). */
+static uint32_t
+tx_pool_frame_descs(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
+{
+	uint32_t need = 0, room = 0;
+
+	for (; m != NULL; m = m->next) {
+		uint32_t left = m->data_len, k;
+
+		if (tx_seg_pooled(q, m)) {
+			need++;
+			room = 0;	/* the next copied byte opens a new slot */
+			continue;
+		}
+		if (left <= room) {
+			room -= left;
+			continue;
+		}
+		left -= room;
+		k = (left + IVSHMEM2_NET_SLOT_SIZE - 1) / IVSHMEM2_NET_SLOT_SIZE;
+		need += k;
+		room = k * IVSHMEM2_NET_SLOT_SIZE - left;
+	}
+	return need;
+}
+
+/*
+ * A frame with a segment of the queue's pool: each pool segment is posted as
+ * a POOL descriptor and held until the consumer's head passes it; the other
+ * segments are copied into slots and freed. Returns -1 (ring full: nothing
+ * posted), 0 (copied whole: the caller frees @m) or 1 (@m consumed).
+ */
+static int
+tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
+{
+	uint32_t need = tx_pool_frame_descs(q, m), mask = q->ring.mask;
+	struct tx_pack p = { .dst = NULL, .t = *tail };
+	struct rte_mbuf *next;
+
+	if (need > IVSHMEM2_NET_MAX_CHAIN)
+		return tx_copy_chain(q, m, tail, free);	/* many small segments: pack them */
+	if (!tx_room(q, p.t, free, need))
+		return -1;
+	if (q->nb_held == 0)
+		q->reclaimed = p.t;	/* nothing held below: skip the empty entries */
+	for (; m != NULL; m = next) {
+		const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		next = m->next;
+		if (!tx_seg_pooled(q, m)) {
+			tx_pack_bytes(q, &p, src, m->data_len);
+			rte_pktmbuf_free_seg(m);
+			continue;
+		}
+		tx_pack_close(q, &p, IVSHMEM2_NET_DESC_MORE);
+		ivshmem2_ring_desc_write(&q->ring.desc[p.t & mask], m->data_len,
+					 IVSHMEM2_NET_DESC_POOL |
+					 (p.t + 1 - *tail < need ? IVSHMEM2_NET_DESC_MORE : 0),
+					 (uint32_t)((uintptr_t)src - q->pool_base));
+		q->held[p.t & mask] = m;
+		q->nb_held++;
+		q->pool_posted++;
+		p.t++;
+	}
+	tx_pack_close(q, &p, 0);
+	*free -= p.t - *tail;
+	*tail = p.t;
+	return 1;
+}
+
+uint16_t
+ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct ivshmem2_txq *q = queue;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+	uint32_t tail, free, mask, wake;
+	uint64_t bytes = 0;
+	uint16_t i, sent = 0;
+	/* Frames from here on are streamed (non-temporal) by the queue's variant. */
+	uint32_t stream_min = ivshmem2_copy_streams(q->copy) ? IVSHMEM2_COPY_STREAM_MIN :
+							      UINT32_MAX;
+	bool streamed = false;
+
+	if (unlikely(gen != q->gen) && !txq_resync(q, gen)) {
+		q->link_down += nb_pkts;	/* the caller keeps (and usually drops) them */
+		return 0;
+	}
+	tail = q->tail;
+	free = q->free;
+	mask = q->ring.mask;
+	if (unlikely(q->nb_held != 0)) {
+		uint32_t head = __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
+
+		tx_reclaim(q, tail, head);
+		free = ivshmem2_ring_free(tail, head, q->ring_size);
+	}
+	tx_room(q, tail, &free, nb_pkts);	/* short: the loop stops where it is full */
+	/* Ask for ownership of slot lines a few packets ahead so the RFOs overlap. */
+	for (i = 0; i < RTE_MIN(free, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); i++)
+		rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask, tail + i));
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = m->pkt_len;
+
+		if (likely(free > IVSHMEM2_PREFETCH_AHEAD))
+			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
+							       tail + IVSHMEM2_PREFETCH_AHEAD));
+
+		if (unlikely(m->pool == q->pool) && len > 0 && len <= IVSHMEM2_NET_MAX_FRAME) {
+			/* Zero-copy pool (its first segment decides; q->pool NULL: never). */
+			int ret = tx_pool_frame(q, m, &tail, &free);
+
+			if (ret < 0)
+				break;
+			if (ret > 0)
+				pkts[i] = NULL;	/* held or freed segment by segment */
+			streamed |= len >= stream_min;
+		} else if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
+			if (unlikely(free == 0))
+				break;
+			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
+				uint32_t ahead = pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len;
+
+				/* Streamed lines need no ownership: no read to overlap. */
+				if (ahead < stream_min)
+					ivshmem2_slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots,
+							mask, tail + IVSHMEM2_TX_FILL_AHEAD), ahead, true);
+			}
+			streamed |= len >= stream_min;
+			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
+					   rte_pktmbuf_mtod(m, const void *), len);
+			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, 0, 0);
+			tail++;
+			free--;
+		} else if (len == 0 || len > IVSHMEM2_NET_MAX_FRAME) {
+			q->oversize++;
+			rte_pktmbuf_free(m);
+			pkts[i] = NULL;
+			continue;
+		} else if (tx_copy_chain(q, m, &tail, &free) != 0) {
+			break;
+		} else {
+			streamed |= len >= stream_min;
+		}
+		bytes += len;
+		sent++;
+	}
+	q->free = free;
+	if (unlikely(i < nb_pkts))
+		q->ring_full += nb_pkts - i;
+	if (tail == q->tail)
+		goto out;
+
+	/* Release does not order non-temporal stores: one fence for the whole burst. */
+	if (streamed)
+		ivshmem2_copy_fence();
+	__atomic_store_n(q->ring.tail, tail, __ATOMIC_RELEASE);
+	q->pkts += sent;
+	q->bytes += bytes;
+	q->tail = tail;
+	/* Dekker with the consumer's "wake me" store: tail store, full fence, flag load. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wake = __atomic_load_n(q->ring.peer_wake, __ATOMIC_RELAXED);
+	if (unlikely(wake != 0)) {
+		if (wake < q->vectors) {
+			/* The doorbell fds are per process: this process's attachment. */
+			struct ivshmem2_hw *hw = rte_eth_devices[q->port_id].process_private;
+
+			IVSHMEM2_OPS(hw)->notify(hw, q->remote, wake);
+			q->doorbells++;
+		}
+	} else {
+		q->doorbells_suppressed++;
+	}
+out:
+	rte_pktmbuf_free_bulk(pkts, i);
+	return i;
+}
+
+uint32_t
+ivshmem2_txq_pending(const struct ivshmem2_txq *q)
+{
+	uint32_t used;
+
+	if (q->gen != __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE) || !ivshmem2_gen_up(q->gen))
+		return 0;
+	used = q->tail - __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
+	return used <= q->ring_size ? used : 0;	/* a broken head: nothing to wait for */
+}

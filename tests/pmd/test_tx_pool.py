@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The ivshmem2 authors
+"""Zero-copy tx pool: the tx-pool devarg and rte_pmd_ivshmem2_pktmbuf_pool_create().
+
+A forwarder with tx-pool receives into mbufs of its section's pool area and
+transmits them as POOL descriptors (no copy); pktcheck on the other peer
+verifies every frame that comes back, and after the stop every mbuf is back
+in the pool."""
+
+import re
+import subprocess
+
+import pytest
+from framework.ivshmem2.group import Ivshmem2Group
+from framework.ivshmem2.pktcheck import Pktcheck
+from framework.params.testpmd import PortTopology, SimpleForwardingModes
+from framework.remote_session.testpmd_shell import TestPmdShell, run_testpmd_once
+from framework.testbed_model.virtual_device import VirtualDevice
+
+pytestmark = pytest.mark.pmd
+
+POOL_MBUFS = 4096
+FRAMES = 30000
+# Frames out at once: a 9000 B frame takes 5 of the forwarder's 1024 ring entries,
+# so 150 always fit and testpmd never drops on a full ring; every loss is the PMD's.
+WINDOW = 150
+
+
+def _pool_counts(shell: TestPmdShell, name: str):
+    """(size, available) of mempool @name from testpmd's dump_mempool (rte_mempool_dump):
+    available = in the lcore caches + in the common pool."""
+    out = shell.send_command("dump_mempool")
+    m = re.search(r"mempool <" + re.escape(name) + r">@.*?\n  size=(\d+).*?"
+                  r"total_cache_count=(\d+)\s+common_pool_count=(\d+)", out, re.S)
+    assert m, out[-3000:]
+    return int(m.group(1)), int(m.group(2)) + int(m.group(3))
+
+
+@pytest.mark.parametrize("sizes", ["64", "1518", "9000", "random:60-9014"])
+def test_forwarder_transmits_from_its_pool(sut_node, sizes):
+    """io forwarding with tx-pool: frames intact, sent as POOL descriptors, pool whole after."""
+    # 32M sections of a 2-peer group leave about 14 MiB of pool area: 4096 buffers fit.
+    group = Ivshmem2Group(sut_node, size="80M", output_size="32M", vectors=4)
+    fwd = TestPmdShell(sut_node, [group.vdev(tx_pool=POOL_MBUFS)], name="pool-fwd",
+                       port_topology=PortTopology.loop, rx_queues=1, tx_queues=1,
+                       max_pkt_len=9216).start_application()
+    fwd.set_forward_mode(SimpleForwardingModes.io)
+    fwd.start()
+    pk = Pktcheck(sut_node, [group.vdev()], [
+        "--mode", "both", "--frames", str(FRAMES), "--window", str(WINDOW), "--sizes", sizes,
+        "--seed", "21", "--link-timeout", "60", "--timeout", "240", "--linger", "1"],
+        name="pool-check", slot=1).start_application()
+    r = pk.wait(300)
+    assert r.ok, f"{r.errors}\n{r.summary()}"
+    assert r.data["rx"]["data_frames"] == FRAMES and r.data["rx"]["lost"] == 0, r.summary()
+    fwd.stop()
+    xs = fwd.show_port_xstats(0)
+    # Every frame went out of the pool: one POOL descriptor per segment, no copy.
+    assert xs["tx_pool_posted_segments"] >= FRAMES, xs
+    assert xs["rx_bad_descriptor_errors"] == 0, xs
+    fwd.stop_port(0)
+    xs = fwd.show_port_xstats(0)
+    assert xs["tx_pool_held_segments"] == 0, xs
+    assert _pool_counts(fwd, "ivshmem2_txpool_0") == (POOL_MBUFS, POOL_MBUFS)
+    assert fwd.alive()
+    fwd.close()
+    # Closing the port frees the devarg's pool: nothing of it was still in use.
+    assert "still in use" not in fwd.output(), fwd.output()[-3000:]
+
+
+def test_pool_api_errors(paths, sut_node):
+    """ENODEV for another driver's port, EINVAL, ENOSPC, a pool that fits, EEXIST."""
+    tool = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_pool_api"
+    assert tool.exists(), f"{tool} not built"
+    group = Ivshmem2Group(sut_node, size="64M", output_size="16M", vectors=4)
+    prefix = sut_node.file_prefix("pool-api")
+    proc = subprocess.run([str(tool), *sut_node.eal_args(
+        prefix, [group.vdev(), VirtualDevice("net_null0")], load_pmd=False)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "POOL_API 0 failure(s)" in proc.stdout, \
+        proc.stdout + proc.stderr
+    # The ENOSPC log says how many fit and what to change.
+    assert re.search(r"holds at most \d+ buffers of 2176 bytes, 100000 asked.*"
+                     r"ivshmem2-server -o", proc.stdout + proc.stderr), proc.stdout + proc.stderr
+
+
+def test_tx_pool_with_zero_copy_rx_is_refused(sut_node):
+    group = Ivshmem2Group(sut_node, size="64M", output_size="16M", vectors=4)
+    r = run_testpmd_once(sut_node, [group.vdev(tx_pool=1024, zero_copy="yes")], timeout=60)
+    out = r.stdout + r.stderr
+    assert "tx-pool=1024 needs zero-copy=no" in out, out
+    assert "failed to initialize net_ivshmem20" in out, out
+
+
+def test_tx_pool_too_large_names_the_maximum(sut_node):
+    group = Ivshmem2Group(sut_node, size="64M", output_size="16M", vectors=4)
+    shell = TestPmdShell(sut_node, [group.vdev(tx_pool=100000)],
+                         name="pool-big").start_application()
+    out = shell.output()
+    m = re.search(r"holds at most (\d+) buffers of 2176 bytes, 100000 asked", out)
+    assert m, out[-3000:]
+    assert 3000 < int(m.group(1)) < 4000, m.group(0)    # about 7.7 MiB of pool area
+    assert "Fail to start port 0" in out, out[-3000:]
+    assert shell.alive()
+    shell.close()
+    r = run_testpmd_once(sut_node, [group.vdev(tx_pool="many")], timeout=60)
+    assert "invalid tx-pool=many" in r.stdout + r.stderr, r.stdout + r.stderr
