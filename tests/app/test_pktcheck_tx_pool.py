@@ -21,6 +21,10 @@ PKTCHECK = ivshmem2_paths.BUILD / "app" / "ivshmem2-pktcheck" / "ivshmem2-pktche
 POOL_SYMBOL = "rte_pmd_ivshmem2_pktmbuf_pool_create"
 OUTPUT_SIZE = "16M"
 MBUFS = 2048        # 2048 x 2176 B: well inside what 16M leaves beside the rings
+# The stress case: more segments than the sender's ring holds (1024 entries)
+# and a receiver that takes one frame per burst, so segments are held, refused
+# and reclaimed while the peer reads the ones before them.
+SENDER_MBUFS = 3200
 TOO_MANY = 16383    # pktcheck's default: 35 MB, more than any 16M section holds
 
 
@@ -88,28 +92,35 @@ def _pair(server, rx_args, tx_args, timeout=120):
         (tx.returncode, _result(tx.stdout), tx.stdout + tx.stderr)
 
 
-# Chains of pool segments into a full ring: the PMD's tx_room() re-reads the
-# consumer's head without reclaiming the held segments it passed, so their
-# entries are reused, the older mbufs leak and a later reclaim frees segments
-# still in flight (bad_crc/foreign frames at the receiver, then a stall with
-# the pool empty). Timing-dependent: it passes when the ring never fills.
+# Bursts of more pool segments than the ring has free: the PMD's tx_room()
+# re-reads the consumer's head without reclaiming the held segments it passed,
+# so their entries are reused, the older mbufs leak and a later reclaim frees
+# segments still in flight (bad_crc/foreign/duplicated frames at the receiver;
+# 1518 B frames in bursts of 256 show it too, less reliably). It failed in 9
+# of 10 runs here and passed with the head re-read reclaiming first: not strict,
+# since one run in ten slips through; once the PMD reclaims there, drop the mark.
 PMD_CHAIN_RECLAIM_BUG = pytest.mark.xfail(
     reason="net_ivshmem2 tx pool: tx_room() does not reclaim held segments up to the "
            "head it re-reads (multi-segment frames into a full ring)", strict=False)
 
 
 @needs_pool_api
-@pytest.mark.parametrize("size", [64, 1518, pytest.param(9000, marks=PMD_CHAIN_RECLAIM_BUG)])
-def test_tx_pool_sender_every_frame_verified(pktcheck, server, size):
+@pytest.mark.parametrize("size, burst, rx_burst, mbufs", [
+    (64, 32, 32, MBUFS), (1518, 32, 32, MBUFS),
+    # 256 frames of 5 segments: more than the ring holds, refusals are certain.
+    pytest.param(9000, 256, 1, SENDER_MBUFS, marks=PMD_CHAIN_RECLAIM_BUG)])
+def test_tx_pool_sender_every_frame_verified(pktcheck, server, size, burst, rx_burst, mbufs):
     """Sender on the port's pool, receiver on an ordinary pool: every frame
     arrives intact, in order, exactly once."""
-    frames = 20000 if size < 9000 else 5000
+    frames = 20000
     common = ["--sizes", size, "--progress", "0", "--link-timeout", "60", "--timeout", "90"]
     (rrc, rd, rout), (trc, td, tout) = _pair(
-        server, ["--mode", "rx", *common],
-        ["--mode", "tx", "--tx-pool", "--mbufs", MBUFS, "--frames", frames, *common])
+        server, ["--mode", "rx", "--burst", rx_burst, *common],
+        ["--mode", "tx", "--tx-pool", "--mbufs", mbufs, "--burst", burst,
+         "--frames", frames, *common])
     assert trc == 0, tout[-3000:]
-    assert "--tx-pool: 2048 mbufs in port 0's output section" in tout
+    assert burst * -(-size // 2048) <= 1024 or td["tx"]["refused"] > 0, "the ring never filled"
+    assert f"--tx-pool: {mbufs} mbufs in port 0's output section" in tout
     assert rrc == 0 and rd["ok"], rout[-3000:]
     assert td["tx"]["frames"] == frames
     assert rd["rx"]["data_frames"] == frames and rd["rx"]["lost"] == 0
