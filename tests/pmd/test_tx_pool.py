@@ -68,6 +68,33 @@ def test_forwarder_transmits_from_its_pool(sut_node, sizes):
     assert "still in use" not in fwd.output(), fwd.output()[-3000:]
 
 
+def test_ports_of_one_section_share_the_pool(sut_node):
+    """peer=all in a 3-peer group: both ports transmit from the one pool of the section."""
+    group = Ivshmem2Group(sut_node, max_peers=3, size="128M", output_size="32M", vectors=4)
+    fwd = TestPmdShell(sut_node, [group.vdev(peer="all", tx_pool=POOL_MBUFS)],
+                       name="pool-fwd3", port_topology=PortTopology.loop, rx_queues=1,
+                       tx_queues=1).start_application()
+    fwd.set_forward_mode(SimpleForwardingModes.io)
+    fwd.start()
+    checkers = [Pktcheck(sut_node, [group.vdev(peer=0)], [
+        "--mode", "both", "--frames", "10000", "--window", str(WINDOW), "--sizes",
+        "random:60-1518", "--seed", str(30 + k), "--link-timeout", "60", "--timeout", "240",
+        "--linger", "1"], name=f"pool-check{k}", slot=k).start_application() for k in (0, 1)]
+    for pk in checkers:
+        r = pk.wait(300)
+        assert r.ok and r.data["rx"]["data_frames"] == 10000, f"{r.errors}\n{r.summary()}"
+    fwd.stop()
+    for port in (0, 1):
+        xs = fwd.show_port_xstats(port)
+        assert xs["tx_pool_posted_segments"] >= 10000, (port, xs)
+    fwd.stop_all_ports()
+    # One pool, named after the port that started first; none for the other.
+    assert _pool_counts(fwd, "ivshmem2_txpool_0") == (POOL_MBUFS, POOL_MBUFS)
+    assert "ivshmem2_txpool_1" not in fwd.send_command("dump_mempool")
+    fwd.close()
+    assert "still in use" not in fwd.output(), fwd.output()[-3000:]
+
+
 def test_pool_api_errors(paths, sut_node):
     """ENODEV for another driver's port, EINVAL, ENOSPC, a pool that fits, EEXIST."""
     tool = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_pool_api"
