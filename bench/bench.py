@@ -6,7 +6,8 @@
 A thin front of bench/engine (the one measurement engine, also behind
 scripts/demo.sh, bench/ab.sh and dts/tests/TestSuite_ivshmem2_perf.py):
 
-  transports  ivshmem2, ivshmem2-zc, memif, memif-zc, vhost, null
+  transports  ivshmem2, ivshmem2-zc, ivshmem2-pool (zero-copy TX: tx-pool on
+              both peers; no uni), memif, memif-zc, vhost, null
   workloads   uni (B txonly -> A rxonly), bidi (io both ways after
               start tx_first 16), mac (mac forwarding both ways)
   sizes       64,128,256,512,1024,1518,9000

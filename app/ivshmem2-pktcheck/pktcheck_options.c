@@ -35,6 +35,7 @@
 #define CMD_LINE_OPT_SEED		"seed"
 #define CMD_LINE_OPT_SEG_SIZE		"seg-size"
 #define CMD_LINE_OPT_MBUFS		"mbufs"
+#define CMD_LINE_OPT_TX_POOL		"tx-pool"
 #define CMD_LINE_OPT_MTU		"mtu"
 #define CMD_LINE_OPT_ON_FULL		"on-full"
 #define CMD_LINE_OPT_ALLOW_LOSS		"allow-loss"
@@ -67,6 +68,7 @@ enum {
 	CMD_LINE_OPT_SEED_NUM,
 	CMD_LINE_OPT_SEG_SIZE_NUM,
 	CMD_LINE_OPT_MBUFS_NUM,
+	CMD_LINE_OPT_TX_POOL_NUM,
 	CMD_LINE_OPT_MTU_NUM,
 	CMD_LINE_OPT_ON_FULL_NUM,
 	CMD_LINE_OPT_ALLOW_LOSS_NUM,
@@ -99,6 +101,7 @@ static const struct option long_options[] = {
 	{CMD_LINE_OPT_SEED, required_argument, NULL, CMD_LINE_OPT_SEED_NUM},
 	{CMD_LINE_OPT_SEG_SIZE, required_argument, NULL, CMD_LINE_OPT_SEG_SIZE_NUM},
 	{CMD_LINE_OPT_MBUFS, required_argument, NULL, CMD_LINE_OPT_MBUFS_NUM},
+	{CMD_LINE_OPT_TX_POOL, no_argument, NULL, CMD_LINE_OPT_TX_POOL_NUM},
 	{CMD_LINE_OPT_MTU, required_argument, NULL, CMD_LINE_OPT_MTU_NUM},
 	{CMD_LINE_OPT_ON_FULL, required_argument, NULL, CMD_LINE_OPT_ON_FULL_NUM},
 	{CMD_LINE_OPT_ALLOW_LOSS, no_argument, NULL, CMD_LINE_OPT_ALLOW_LOSS_NUM},
@@ -155,6 +158,10 @@ usage(const char *prog)
 	       "  --seed N          seed of random sizes (default 1); RX must use the same\n"
 	       "  --seg-size N      bytes per TX segment (default: mbuf data room)\n"
 	       "  --mbufs N         mbufs in the pool (default 16383)\n"
+	       "  --tx-pool         take the mbufs from the net_ivshmem2 port's own output\n"
+	       "                    section (rte_pmd_ivshmem2_pktmbuf_pool_create): TX posts\n"
+	       "                    them without a copy, and so does forwarding what RX got;\n"
+	       "                    --mbufs must fit in the section (server -o)\n"
 	       "  --mtu N           port MTU (default: from the largest size)\n"
 	       "  --on-full retry|drop  frames the PMD refused: offer again or free (default retry)\n"
 	       "  --allow-loss      count losses but do not fail on them\n"
@@ -432,6 +439,9 @@ pktcheck_options_parse(struct pktcheck_options *opt, int argc, char **argv)
 		case CMD_LINE_OPT_MBUFS_NUM:
 			ret = parse_u64(CMD_LINE_OPT_MBUFS, optarg, 1024, 1u << 24, &v);
 			opt->nb_mbufs = (uint32_t)v;
+			break;
+		case CMD_LINE_OPT_TX_POOL_NUM:
+			opt->tx_pool = true;
 			break;
 		case CMD_LINE_OPT_MTU_NUM:
 			ret = parse_u64(CMD_LINE_OPT_MTU, optarg, RTE_ETHER_MIN_MTU, UINT16_MAX, &v);

@@ -53,6 +53,7 @@ struct pktcheck_options {
 	uint64_t seed;
 	uint32_t seg_size;		/**< 0 = mbuf data room */
 	uint32_t nb_mbufs;
+	bool tx_pool;			/**< mbufs from the ivshmem2 port's section: zero-copy TX */
 	uint32_t mtu;			/**< 0 = from the largest size */
 	enum pktcheck_on_full on_full;
 	bool allow_loss;		/**< losses are counted but not an error */

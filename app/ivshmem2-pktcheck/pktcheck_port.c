@@ -2,16 +2,99 @@
  * Copyright(c) 2026 The ivshmem2 authors
  */
 
+#define _GNU_SOURCE	/* dl_iterate_phdr, RTLD_DEFAULT, RTLD_NOLOAD */
+#include <dlfcn.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_pmd_ivshmem2.h>
 
 #include "pktcheck_port.h"
 
 #define POOL_CACHE	256
+#define POOL_NAME	"pktcheck_pool"
+#define IVSHMEM2_PMD_PREFIX	"librte_net_ivshmem2"
+#define IVSHMEM2_POOL_SYMBOL	"rte_pmd_ivshmem2_pktmbuf_pool_create"
+
+typedef __typeof__(rte_pmd_ivshmem2_pktmbuf_pool_create) ivshmem2_pool_create_t;
+
+/* dl_iterate_phdr callback: a handle to the loaded net_ivshmem2 PMD object. */
+static int
+find_ivshmem2_pmd(struct dl_phdr_info *info, size_t size __rte_unused, void *arg)
+{
+	const char *base = strrchr(info->dlpi_name, '/');
+
+	base = base != NULL ? base + 1 : info->dlpi_name;
+	if (strncmp(base, IVSHMEM2_PMD_PREFIX, strlen(IVSHMEM2_PMD_PREFIX)) != 0)
+		return 0;
+	*(void **)arg = dlopen(info->dlpi_name, RTLD_NOW | RTLD_NOLOAD);
+	return *(void **)arg != NULL;
+}
+
+/*
+ * The PMD is a plugin (EAL -d or the PMD directory), so the app cannot link
+ * its API at build time. EAL dlopens plugins RTLD_LOCAL, which hides their
+ * symbols from RTLD_DEFAULT: look in the loaded PMD object itself.
+ */
+static ivshmem2_pool_create_t *
+ivshmem2_pool_create_fn(void)
+{
+	void *handle = NULL;
+	void *sym;
+
+	sym = dlsym(RTLD_DEFAULT, IVSHMEM2_POOL_SYMBOL);
+	if (sym == NULL) {
+		dl_iterate_phdr(find_ivshmem2_pmd, &handle);
+		if (handle == NULL)
+			return NULL;
+		sym = dlsym(handle, IVSHMEM2_POOL_SYMBOL);
+		/* EAL keeps its own handle open: the function stays mapped. */
+		dlclose(handle);
+	}
+	return (ivshmem2_pool_create_t *)(uintptr_t)sym;
+}
+
+static struct rte_mempool *
+tx_pool_create(const struct pktcheck_options *opt, uint16_t port)
+{
+	ivshmem2_pool_create_t *create = ivshmem2_pool_create_fn();
+	struct rte_eth_dev_info info;
+	struct rte_mempool *pool;
+
+	if (create == NULL) {
+		fprintf(stderr, "pktcheck: --tx-pool: %s not found: load a net_ivshmem2 PMD "
+			"that provides it (EAL -d librte_net_ivshmem2.so)\n", IVSHMEM2_POOL_SYMBOL);
+		return NULL;
+	}
+	pool = create(POOL_NAME, opt->nb_mbufs, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, port);
+	if (pool != NULL) {
+		printf("pktcheck: --tx-pool: %u mbufs in port %u's output section (zero-copy TX)\n",
+		       opt->nb_mbufs, port);
+		return pool;
+	}
+	switch (rte_errno) {
+	case ENODEV:
+		if (rte_eth_dev_info_get(port, &info) != 0)
+			info.driver_name = "?";
+		fprintf(stderr, "pktcheck: --tx-pool: port %u (%s) is not a net_ivshmem2 port\n",
+			port, info.driver_name);
+		break;
+	case ENOSPC:
+		fprintf(stderr, "pktcheck: --tx-pool: %u mbufs of %u bytes do not fit in port %u's "
+			"output section: raise the server's -o or lower --mbufs\n",
+			opt->nb_mbufs, RTE_MBUF_DEFAULT_BUF_SIZE, port);
+		break;
+	default:
+		fprintf(stderr, "pktcheck: --tx-pool: cannot create a pool of %u mbufs in port %u's "
+			"output section: %s\n", opt->nb_mbufs, port, rte_strerror(rte_errno));
+		break;
+	}
+	return NULL;
+}
 
 struct rte_mempool *
 pktcheck_pool_create(const struct pktcheck_options *opt, uint16_t port)
@@ -19,9 +102,11 @@ pktcheck_pool_create(const struct pktcheck_options *opt, uint16_t port)
 	struct rte_mempool *pool;
 	int socket = rte_eth_dev_socket_id(port);
 
+	if (opt->tx_pool)
+		return tx_pool_create(opt, port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	pool = rte_pktmbuf_pool_create("pktcheck_pool", opt->nb_mbufs, POOL_CACHE, 0,
+	pool = rte_pktmbuf_pool_create(POOL_NAME, opt->nb_mbufs, POOL_CACHE, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool == NULL)
 		fprintf(stderr, "pktcheck: cannot create a pool of %u mbufs on socket %d: %s\n",

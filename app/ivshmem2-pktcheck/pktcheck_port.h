@@ -13,7 +13,9 @@
 #include "pktcheck_options.h"
 
 /**
- * Create the mbuf pool on the port's NUMA node.
+ * Create the mbuf pool on the port's NUMA node, or with opt->tx_pool in the
+ * net_ivshmem2 port's output section (rte_pmd_ivshmem2_pktmbuf_pool_create(),
+ * looked up in the loaded PMD).
  *
  * @return the pool, or NULL after printing why.
  */

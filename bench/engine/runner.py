@@ -129,7 +129,7 @@ class Engine:
     # --- peers ---
     def _start(self, t: Transport, jumbo: bool, size: int = 64):
         """(A, B) shells of @t with links up; B is None for a single process."""
-        group = fw.Ivshmem2Group(self.node) if t.needs_server else None
+        group = fw.Ivshmem2Group(self.node, **t.server) if t.needs_server else None
         app = testpmd_args(self.cfg, jumbo)
         if t.single_process:
             vdevs = [fw.vdev(f"net_null{i}", {"size": size}) for i in (0, 1)]
@@ -344,7 +344,7 @@ class Engine:
 
     # --- latency ---
     def _ping(self, t: Transport, args: List[str], timeout: float) -> dict:
-        group = fw.Ivshmem2Group(self.node) if t.needs_server else None
+        group = fw.Ivshmem2Group(self.node, **t.server) if t.needs_server else None
         va, vb = t.vdevs(self.node, group)
         pong = fw.Pktcheck(self.node, va, ["--mode", "pong", "--timeout", str(timeout + 60),
                                            "--progress", "0"],
@@ -401,7 +401,7 @@ class Engine:
         cfg = self.cfg
         for name in cfg.transports:
             t = TRANSPORTS[name]
-            if t.single_process:
+            if t.single_process or not applicable(t, "uni"):
                 continue
             with self._attempt(f"syscalls {name}"):
                 a, b = self._start(t, False)

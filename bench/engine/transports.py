@@ -30,13 +30,26 @@ class Transport:
     single_process: bool = False
     latency: bool = True  # pktcheck ping/pong can run over it
     writable_rx: bool = True  # received frames may be rewritten in place (mac forwarding)
+    # Options of its ivshmem2-server (Ivshmem2Group keywords) beside the defaults.
+    server: Dict[str, str] = field(default_factory=dict)
+    # Workloads that measure nothing of this transport: workload -> why.
+    not_applicable: Dict[str, str] = field(default_factory=dict)
 
 
-def _ivshmem2(zc: bool):
+def _ivshmem2(**devargs):
     def vdevs(node, group):
-        extra = {"zero-copy": "yes"} if zc else {}
-        return [group.vdev(**extra)], [group.vdev(**extra)]
+        return [group.vdev(**devargs)], [group.vdev(**devargs)]
     return vdevs
+
+
+# ivshmem2-pool: each port's n-mbuf pool lies in its own output section, in
+# what the rings leave free. At -o 16M -n 2 the rings (4 queue pairs of 1024
+# slots of 2112 B) take 8.3 MiB and leave 7.7 MiB, 3700 buffers of 2176 B:
+# too tight for 1024 in the peer's ring, 1024 on the rx side, tx_first bursts
+# and lcore caches. At -o 32M the rings take 16.5 MiB (8 queue pairs) and
+# leave 15.5 MiB, 7400 buffers: 4096 fit with 40 % to spare.
+POOL_MBUFS = 4096
+POOL_SERVER = {"size": "128M", "output_size": "32M"}
 
 
 _socket_count = itertools.count()
@@ -70,12 +83,19 @@ def _null(node, group):
 
 
 TRANSPORTS: Dict[str, Transport] = {t.name: t for t in [
-    Transport("ivshmem2", "net_ivshmem2 (vdev, ivshmem2-server), copy RX", _ivshmem2(False),
+    Transport("ivshmem2", "net_ivshmem2 (vdev, ivshmem2-server), copy RX", _ivshmem2(),
               needs_server=True, load_pmd=True),
     # Zero-copy RX hands out read-only buffers in the peer's section: mac
     # forwarding would fault (doc/guides/nics/ivshmem2.rst), so it is skipped.
     Transport("ivshmem2-zc", "net_ivshmem2, zero-copy RX (zero-copy=yes on both peers)",
-              _ivshmem2(True), needs_server=True, load_pmd=True, writable_rx=False),
+              _ivshmem2(zero_copy="yes"), needs_server=True, load_pmd=True, writable_rx=False),
+    # RX into the port's own pool: io/mac forwarding retransmits without a copy.
+    Transport("ivshmem2-pool",
+              f"net_ivshmem2, zero-copy TX from the port's pool (tx-pool={POOL_MBUFS} on both "
+              f"peers, server -o {POOL_SERVER['output_size']})",
+              _ivshmem2(tx_pool=POOL_MBUFS), needs_server=True, load_pmd=True,
+              server=POOL_SERVER,
+              not_applicable={"uni": "txonly allocates from testpmd's pool"}),
     Transport("memif", "net_memif, copy mode", _memif(False)),
     Transport("memif-zc", "net_memif, client zero-copy (zero-copy=yes on B)", _memif(True),
               eal_b=["--single-file-segments"]),
@@ -98,10 +118,14 @@ WRITES_RX = {"mac"}  # workloads that rewrite received frames in place
 
 
 def applicable(t: Transport, workload: str) -> bool:
-    """Whether @workload can run over @t (see Transport.writable_rx)."""
+    """Whether @workload is run over @t (Transport.writable_rx, .not_applicable)."""
+    if workload in t.not_applicable:
+        return False
     return t.writable_rx or workload not in WRITES_RX
 
 
 def skip_reason(t: Transport, workload: str) -> str:
+    if workload in t.not_applicable:
+        return f"{t.name}/{workload}: n/a ({t.not_applicable[workload]})"
     return (f"{t.name}/{workload}: not run: {t.name} receives into read-only buffers and "
             f"{workload} forwarding rewrites frames in place")

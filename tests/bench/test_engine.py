@@ -337,3 +337,161 @@ def test_fw_is_the_only_framework_import():
     rx = re.compile(r"^\s*(from|import) framework\b", re.M)
     users = [p for p in files if rx.search(p.read_text())]
     assert [p.name for p in users] == ["fw.py"]
+
+
+# --- ivshmem2-pool: zero-copy TX from the port's pool ---
+def _net_h_free_bytes(section: int, peers: int = 2) -> int:
+    """What the rings leave free in an output section, from include/ivshmem2/net.h's
+    constants and layout rule (queue pairs halved from 8 until 1024-slot rings fit)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "include" / "ivshmem2" / "net.h").read_text()
+
+    def const(name):
+        return int(re.search(rf"#define\s+{name}\s+(\d+)u", text).group(1))
+
+    def up(v, a):
+        return -(-v // a) * a
+
+    line, slot = const("IVSHMEM2_NET_CACHE_LINE"), const("IVSHMEM2_NET_SLOT_SIZE")
+    ring, align = const("IVSHMEM2_NET_PREF_RING"), const("IVSHMEM2_NET_HEADER_ALIGN")
+    desc = int(re.search(r"sizeof\(struct ivshmem2_net_desc\) == (\d+)", text).group(1))
+    pool_align = re.search(r"#define\s+IVSHMEM2_NET_POOL_ALIGN\s+(\d+)u", text)
+    header = up(64 + peers * 64, align)
+    area = up(3 * line + ring * desc, line) + ring * (slot + line)
+    per_channel = (section - header) // (peers - 1)
+    queues = next(q for q in (8, 4, 2, 1) if per_channel // q >= area)
+    end = header + (peers - 1) * queues * area
+    return section - (up(end, int(pool_align.group(1))) if pool_align else end)
+
+
+def _mib(text: str) -> int:
+    assert text.endswith("M")
+    return int(text[:-1]) << 20
+
+
+def test_pool_transport_fits_its_section_with_margin():
+    from engine.transports import POOL_MBUFS, POOL_SERVER
+
+    buf = 2176  # RTE_MBUF_DEFAULT_BUF_SIZE, a multiple of the cache line
+    free = _net_h_free_bytes(_mib(POOL_SERVER["output_size"]))
+    assert POOL_MBUFS * buf <= 0.75 * free, (POOL_MBUFS, free // buf)
+    # Why the transport asks for a larger section than the other ivshmem2 rows:
+    assert POOL_MBUFS * buf > _net_h_free_bytes(16 << 20)
+    # Two sections plus the state table and R/W section fit the shared memory.
+    assert 2 * _mib(POOL_SERVER["output_size"]) < _mib(POOL_SERVER["size"])
+
+
+def test_pool_transport_vdevs_carry_tx_pool_on_both_peers(tmp_path):
+    from types import SimpleNamespace
+
+    from engine import fw
+    from engine.transports import POOL_MBUFS, TRANSPORTS
+
+    group = SimpleNamespace(socket_path=tmp_path / "s.sock")
+    group.vdev = lambda **kw: fw.Ivshmem2Group.vdev(group, **kw)
+    a, b = TRANSPORTS["ivshmem2-pool"].vdevs(None, group)
+    for v in a + b:
+        assert v.name == f"net_ivshmem20,socket={tmp_path}/s.sock,tx-pool={POOL_MBUFS}"
+    a, b = TRANSPORTS["ivshmem2-zc"].vdevs(None, group)
+    assert a[0].name.endswith(",zero-copy=yes") and "tx-pool" not in a[0].name
+    a, _ = TRANSPORTS["ivshmem2"].vdevs(None, group)
+    assert a[0].name == f"net_ivshmem20,socket={tmp_path}/s.sock"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_runner_starts_the_pool_transport_on_its_own_server(monkeypatch):
+    from engine import runner
+    from engine.transports import POOL_SERVER, TRANSPORTS
+
+    seen = []
+
+    def group(node, **kw):
+        seen.append(kw)
+        raise _Stop
+
+    monkeypatch.setattr(runner.fw, "Ivshmem2Group", group)
+    eng = runner.Engine(cfg(transports=["ivshmem2-pool", "ivshmem2"]))
+    try:
+        for name in ("ivshmem2-pool", "ivshmem2"):
+            with pytest.raises(_Stop):
+                eng._start(TRANSPORTS[name], False)
+    finally:
+        eng.node.close()
+    assert seen == [POOL_SERVER, {}]
+
+
+def test_pool_transport_runs_forwarding_workloads_only(monkeypatch):
+    from engine import runner
+    from engine.transports import TRANSPORTS
+
+    measured = []
+    eng = runner.Engine(cfg(transports=["ivshmem2-pool"], workloads=["uni", "bidi", "mac"],
+                            sizes=[64, 9000]))
+    monkeypatch.setattr(eng, "_start", lambda t, jumbo: ("a", "b"))
+    monkeypatch.setattr(eng, "_measure_pair",
+                        lambda t, a, b, w, size, rep, pos: measured.append((w, size))
+                        or sample(t.name, 1.0, w=w, size=size))
+    try:
+        eng.run_transport(TRANSPORTS["ivshmem2-pool"], 1, 0)
+    finally:
+        eng.node.close()
+    assert measured == [("bidi", 64), ("mac", 64), ("bidi", 9000), ("mac", 9000)]
+    assert not eng.errors
+
+
+def test_pool_transport_uni_is_na_in_the_report():
+    c = cfg(transports=["ivshmem2-pool", "memif-zc", "memif"], workloads=["uni", "bidi"])
+    samples = [sample("ivshmem2-pool", 12, w="bidi"), sample("memif-zc", 8, w="bidi"),
+               sample("memif", 6, w="bidi"), sample("memif-zc", 9), sample("memif", 5)]
+    r = report.build(c, dict(META), samples, {}, [])
+    assert r["status"] == "PASS", r["errors"]
+    assert r["skipped"] == ["ivshmem2-pool/uni: n/a (txonly allocates from testpmd's pool)"]
+    by = {p["name"]: p for p in r["performance"]}
+    # Compared like the other ivshmem2 rows: with the baseline and the best other.
+    assert by["ivshmem2-pool/bidi/64B"]["ratio"] == pytest.approx(2.0)
+    assert by["ivshmem2-pool/bidi/64B"]["vs_best_other"] == pytest.approx(12 / 8)
+    md = report.markdown(r)
+    assert "| 64 | ivshmem2-pool | 12.00 |" in md
+    assert "- ivshmem2-pool/uni: n/a (txonly allocates from testpmd's pool)" in md
+    # A forwarding case asked for and not measured is still an error.
+    r = report.build(c, dict(META), samples[1:], {}, [])
+    assert r["status"] == "FAIL" and "ivshmem2-pool/bidi/64B: no sample" in r["errors"]
+
+
+def test_vs_best_other_ignores_the_other_ivshmem2_rows_for_the_pool():
+    rows = {r.key: r for r in summarize([sample("ivshmem2-pool", 10), sample("ivshmem2", 20),
+                                         sample("memif-zc", 5), sample("null", 50)])}
+    assert rows[("ivshmem2-pool", "uni", 64)].vs_best_other == pytest.approx(2.0)
+
+
+def test_syscalls_skip_a_transport_without_uni(monkeypatch):
+    from engine import runner
+
+    started = []
+    eng = runner.Engine(cfg(transports=["ivshmem2-pool"]))
+    monkeypatch.setattr(eng, "_start", lambda t, jumbo: started.append(t.name) or
+                        (_ for _ in ()).throw(_Stop()))
+    try:
+        eng.run_syscalls()
+        eng.cfg.transports = ["ivshmem2"]
+        eng.run_syscalls()
+    finally:
+        eng.node.close()
+    assert started == ["ivshmem2"] and eng.syscalls == {}
+    assert len(eng.errors) == 1 and eng.errors[0].startswith("syscalls ivshmem2: _Stop")
+
+
+def test_full_profile_has_the_pool_transport_without_expectations():
+    """No expected figure for ivshmem2-pool yet: NO-EXPECTATION, never FAIL."""
+    prof = expect.profile(expect.load(), "full")
+    assert "ivshmem2-pool" in prof["transports"]
+    exp = expect.expectations(prof)
+    c = cfg(transports=["ivshmem2-pool"], workloads=["bidi"], profile="full")
+    r = report.build(c, dict(META), [sample("ivshmem2-pool", 0.01, w="bidi")], {}, [])
+    report.judge(r, exp, "full")
+    assert r["performance"][0]["verdict"] == expect.NONE
+    assert r["status"] == "PASS"
