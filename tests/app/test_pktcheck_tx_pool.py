@@ -92,23 +92,12 @@ def _pair(server, rx_args, tx_args, timeout=120):
         (tx.returncode, _result(tx.stdout), tx.stdout + tx.stderr)
 
 
-# Bursts of more pool segments than the ring has free: the PMD's tx_room()
-# re-reads the consumer's head without reclaiming the held segments it passed,
-# so their entries are reused, the older mbufs leak and a later reclaim frees
-# segments still in flight (bad_crc/foreign/duplicated frames at the receiver;
-# 1518 B frames in bursts of 256 show it too, less reliably). It failed in 9
-# of 10 runs here and passed with the head re-read reclaiming first: not strict,
-# since one run in ten slips through; once the PMD reclaims there, drop the mark.
-PMD_CHAIN_RECLAIM_BUG = pytest.mark.xfail(
-    reason="net_ivshmem2 tx pool: tx_room() does not reclaim held segments up to the "
-           "head it re-reads (multi-segment frames into a full ring)", strict=False)
-
-
 @needs_pool_api
 @pytest.mark.parametrize("size, burst, rx_burst, mbufs", [
     (64, 32, 32, MBUFS), (1518, 32, 32, MBUFS),
-    # 256 frames of 5 segments: more than the ring holds, refusals are certain.
-    pytest.param(9000, 256, 1, SENDER_MBUFS, marks=PMD_CHAIN_RECLAIM_BUG)])
+    # 256 frames of 5 segments: more than the ring holds, so the burst re-reads
+    # the consumer's head mid-burst (entries it passed must be reclaimed first).
+    (9000, 256, 1, SENDER_MBUFS), (1518, 256, 32, SENDER_MBUFS)])
 def test_tx_pool_sender_every_frame_verified(pktcheck, server, size, burst, rx_burst, mbufs):
     """Sender on the port's pool, receiver on an ordinary pool: every frame
     arrives intact, in order, exactly once."""

@@ -53,18 +53,67 @@ txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 	return true;
 }
 
+/* Pool segments returned to the mempool at once. */
+#define IVSHMEM2_TX_FREE_BULK	64u
+
+/* Give back the held segments of entries [q->reclaimed, head). */
+static void
+tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
+{
+	struct rte_mbuf *done[IVSHMEM2_TX_FREE_BULK];
+	uint32_t i, n = 0, mask = q->ring_size - 1;
+
+	for (i = q->reclaimed; i != head && q->nb_held != 0; i++) {
+		struct rte_mbuf *m = q->held[i & mask];
+
+		if (m == NULL)
+			continue;
+		q->held[i & mask] = NULL;
+		q->nb_held--;
+		/* Segments, not chains: the next pointers of held segments are stale. */
+		m = rte_pktmbuf_prefree_seg(m);
+		if (m == NULL)
+			continue;
+		done[n++] = m;
+		if (n == IVSHMEM2_TX_FREE_BULK) {
+			rte_mempool_put_bulk(q->pool, (void **)done, n);
+			n = 0;
+		}
+	}
+	if (n != 0)
+		rte_mempool_put_bulk(q->pool, (void **)done, n);
+	q->reclaimed = head;
+}
+
+/*
+ * Zero-copy: the entries the consumer's @head passed are read. A head outside
+ * [q->reclaimed, tail] (consumer resynchronising, or broken) frees nothing.
+ */
+static inline void
+tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head)
+{
+	if (head - q->reclaimed <= tail - q->reclaimed)
+		tx_reclaim_to(q, head);
+}
+
 /*
  * True if @need entries fit. @free is what is known free without looking at
  * the peer; only when that is not enough is the consumer's index read (a
- * shared line) and @free refreshed.
+ * shared line) and @free refreshed. Entries the consumer passed may still
+ * hold pool segments: they are given back before the entries count as free,
+ * or their reuse would overwrite (and leak) what they hold.
  */
 static inline bool
-tx_room(const struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
+tx_room(struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
 {
+	uint32_t head;
+
 	if (likely(*free >= need))
 		return true;
-	*free = ivshmem2_ring_free(tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-				   q->ring_size);
+	head = __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
+	if (q->nb_held != 0)
+		tx_reclaim(q, tail, head);
+	*free = ivshmem2_ring_free(tail, head, q->ring_size);
 	return *free >= need;
 }
 
@@ -134,49 +183,6 @@ tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 	*free -= p.t - *tail;
 	*tail = p.t;
 	return 0;
-}
-
-/* Pool segments returned to the mempool at once. */
-#define IVSHMEM2_TX_FREE_BULK	64u
-
-/* Give back the held segments of entries [q->reclaimed, head). */
-static void
-tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
-{
-	struct rte_mbuf *done[IVSHMEM2_TX_FREE_BULK];
-	uint32_t i, n = 0, mask = q->ring_size - 1;
-
-	for (i = q->reclaimed; i != head && q->nb_held != 0; i++) {
-		struct rte_mbuf *m = q->held[i & mask];
-
-		if (m == NULL)
-			continue;
-		q->held[i & mask] = NULL;
-		q->nb_held--;
-		/* Segments, not chains: the next pointers of held segments are stale. */
-		m = rte_pktmbuf_prefree_seg(m);
-		if (m == NULL)
-			continue;
-		done[n++] = m;
-		if (n == IVSHMEM2_TX_FREE_BULK) {
-			rte_mempool_put_bulk(q->pool, (void **)done, n);
-			n = 0;
-		}
-	}
-	if (n != 0)
-		rte_mempool_put_bulk(q->pool, (void **)done, n);
-	q->reclaimed = head;
-}
-
-/*
- * Zero-copy: the entries the consumer's @head passed are read. A head outside
- * [q->reclaimed, tail] (consumer resynchronising, or broken) frees nothing.
- */
-static inline void
-tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head)
-{
-	if (head - q->reclaimed <= tail - q->reclaimed)
-		tx_reclaim_to(q, head);
 }
 
 void
