@@ -15,6 +15,7 @@
 #include <ethdev_driver.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
@@ -29,6 +30,7 @@
 #include "ivshmem2_port.h"
 #include "ivshmem2_rxtx.h"
 #include "ivshmem2_stats.h"
+#include "rte_pmd_ivshmem2.h"
 
 RTE_LOG_REGISTER_DEFAULT(ivshmem2_logtype, NOTICE);
 
@@ -523,4 +525,19 @@ bool
 ivshmem2_eth_dev_is_ours(const struct rte_eth_dev *dev)
 {
 	return dev->dev_ops == &ivshmem2_eth_dev_ops;
+}
+
+/* Public API: which ports are ours is known here; the pool is ivshmem2_pool.c's. */
+__attribute__((visibility("default"))) struct rte_mempool *
+rte_pmd_ivshmem2_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
+				     uint16_t priv_size, uint16_t data_room_size,
+				     uint16_t port_id)
+{
+	if (!rte_eth_dev_is_valid_port(port_id) ||
+	    !ivshmem2_eth_dev_is_ours(&rte_eth_devices[port_id])) {
+		rte_errno = ENODEV;
+		return NULL;
+	}
+	return ivshmem2_pool_create(&rte_eth_devices[port_id], name, n, cache_size, priv_size,
+				    data_room_size);
 }

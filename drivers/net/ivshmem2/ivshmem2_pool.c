@@ -18,11 +18,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "ivshmem2_ethdev.h"
 #include "ivshmem2_logs.h"
 #include "ivshmem2_pool.h"
 #include "ivshmem2_port.h"
-#include "rte_pmd_ivshmem2.h"
 
 /* Per-lcore cache of a pool the tx-pool devarg creates. */
 #define IVSHMEM2_TX_POOL_CACHE	256u
@@ -132,24 +130,17 @@ section_txqs_attach(struct ivshmem2_hw *hw)
 		port_txqs_attach(dev, hw);
 }
 
-__attribute__((visibility("default"))) struct rte_mempool *
-rte_pmd_ivshmem2_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
-				     uint16_t priv_size, uint16_t data_room_size,
-				     uint16_t port_id)
+struct rte_mempool *
+ivshmem2_pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n,
+		     unsigned int cache_size, uint16_t priv_size, uint16_t data_room_size)
 {
-	struct rte_eth_dev *dev;
+	uint16_t port_id = dev->data->port_id;
 	struct rte_mempool *mp;
 
-	if (!rte_eth_dev_is_valid_port(port_id) ||
-	    !ivshmem2_eth_dev_is_ours(&rte_eth_devices[port_id])) {
-		rte_errno = ENODEV;
-		return NULL;
-	}
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
 		rte_errno = ENOTSUP;
 		return NULL;
 	}
-	dev = &rte_eth_devices[port_id];
 	if (ivshmem2_port_hw(dev) != NULL && ivshmem2_port_hw(dev)->tx_pool != NULL) {
 		IVSHMEM2_LOG(ERR, "port %u: its section already has a zero-copy pool (%s)",
 			     port_id, ivshmem2_port_hw(dev)->tx_pool->name);

@@ -20,6 +20,14 @@
 void ivshmem2_pool_txq_attach(struct ivshmem2_txq *q, const struct ivshmem2_hw *hw);
 
 /**
+ * The pool of rte_pmd_ivshmem2_pktmbuf_pool_create() for port @dev (checked to
+ * be ours by the caller): NULL with rte_errno as that function documents.
+ */
+struct rte_mempool *ivshmem2_pool_create(struct rte_eth_dev *dev, const char *name,
+					 unsigned int n, unsigned int cache_size,
+					 uint16_t priv_size, uint16_t data_room_size);
+
+/**
  * dev_start: with the tx-pool devarg, create the section's pool if it has
  * none and take the rx queues' mbufs from it; tell every tx queue the pool.
  * @return 0 or a negative errno (logged).
