@@ -55,8 +55,14 @@ def test_forwarder_transmits_from_its_pool(sut_node, sizes):
     assert r.data["rx"]["data_frames"] == FRAMES and r.data["rx"]["lost"] == 0, r.summary()
     fwd.stop()
     xs = fwd.show_port_xstats(0)
-    # Every frame went out of the pool: one POOL descriptor per segment, no copy.
-    assert xs["tx_pool_posted_segments"] >= FRAMES, xs
+    # Frames of 512 B and more went out of the pool (a POOL descriptor per
+    # segment, no copy); shorter ones are copied (IVSHMEM2_TX_POOL_MIN).
+    if sizes == "64":
+        assert xs["tx_pool_posted_segments"] == 0, xs
+    elif sizes.startswith("random"):
+        assert 0 < xs["tx_pool_posted_segments"], xs
+    else:
+        assert xs["tx_pool_posted_segments"] >= FRAMES, xs
     assert xs["rx_bad_descriptor_errors"] == 0, xs
     fwd.stop_port(0)
     xs = fwd.show_port_xstats(0)
@@ -86,7 +92,8 @@ def test_ports_of_one_section_share_the_pool(sut_node):
     fwd.stop()
     for port in (0, 1):
         xs = fwd.show_port_xstats(port)
-        assert xs["tx_pool_posted_segments"] >= 10000, (port, xs)
+        # random:60-1518: about two thirds are 512 B or more (posted, not copied).
+        assert xs["tx_pool_posted_segments"] >= 5000, (port, xs)
     fwd.stop_all_ports()
     # One pool, named after the port that started first; none for the other.
     assert _pool_counts(fwd, "ivshmem2_txpool_0") == (POOL_MBUFS, POOL_MBUFS)

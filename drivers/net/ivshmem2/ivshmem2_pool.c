@@ -23,7 +23,7 @@
 #include "ivshmem2_port.h"
 
 /* Per-lcore cache of a pool the tx-pool devarg creates. */
-#define IVSHMEM2_TX_POOL_CACHE	256u
+#define IVSHMEM2_TX_POOL_CACHE	512u
 
 void
 ivshmem2_pool_txq_attach(struct ivshmem2_txq *q, const struct ivshmem2_hw *hw)
@@ -192,6 +192,7 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 		section_txqs_attach(hw);
 	}
 	if (p->tx_pool != 0) {
+		const char *why;
 		uint32_t held_max = hw->net.ring_size * dev->data->nb_tx_queues;
 
 		/*
@@ -214,6 +215,8 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 			r->data_room = rte_pktmbuf_data_room_size(hw->tx_pool) -
 				       RTE_PKTMBUF_HEADROOM;
 			r->mbuf_ol_flags = RTE_MBUF_F_EXTERNAL;
+			r->dst_shared = true;
+			r->copy = ivshmem2_copy_select(&why);
 		}
 	}
 	port_txqs_attach(dev, hw);

@@ -253,4 +253,21 @@ ivshmem2_ring_seg_src(const struct ivshmem2_ring_rx *r, const struct ivshmem2_ri
 	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx + i);
 }
 
+/*
+ * Where entry @idx's bytes lie and how many, from its descriptor read once and
+ * unchecked except that a pool offset stays inside the pool area: a prefetch
+ * hint, never a source (ivshmem2_ring_frame_scan validates what is copied).
+ */
+static inline const uint8_t *
+ivshmem2_ring_entry_hint(const struct ivshmem2_ring_rx *r, uint32_t idx, uint32_t *len)
+{
+	union ivshmem2_ring_desc_word v;
+
+	v.raw = __atomic_load_n((const uint64_t *)&r->desc[idx & r->mask], __ATOMIC_RELAXED);
+	*len = v.d.len;
+	if ((v.d.flags & IVSHMEM2_NET_DESC_POOL) && v.d.offset < r->pool_size)
+		return r->pool + v.d.offset;
+	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx);
+}
+
 #endif /* _IVSHMEM2_RING_H_ */

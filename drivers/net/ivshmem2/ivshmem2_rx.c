@@ -247,6 +247,13 @@ rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	return 0;
 }
 
+/* Where a fresh mbuf of the queue's pool receives its frame (mbuf_initializer's data_off). */
+static __rte_always_inline uint8_t *
+rx_buf(const struct rte_mbuf *m)
+{
+	return (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+}
+
 static uint16_t
 rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf **pkts,
 	    uint16_t nb_pkts, uint32_t gen)
@@ -255,6 +262,10 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	uint32_t tail, avail, n, rd;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
+	/* Copies into a shared destination stream whole lines from here on (no RFO). */
+	uint32_t stream_min = q->dst_shared && ivshmem2_copy_streams(q->copy) ?
+			      IVSHMEM2_COPY_STREAM_MIN : UINT32_MAX;
+	bool streamed = false;
 
 	if (q->zero_copy)
 		rx_zc_reclaim(s);
@@ -290,9 +301,15 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		return 0;
 	}
 	rd = s->rd;
-	/* Keep a few slot misses in flight (memory-level parallelism). */
-	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
-		rte_prefetch0(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, rd + got));
+	/* Keep a few misses in flight (memory-level parallelism): slots or pool segments. */
+	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++) {
+		uint32_t len;
+
+		rte_prefetch0(ivshmem2_ring_entry_hint(&s->ring, rd + got, &len));
+	}
+	/* Buffers of the own section: the peer read their first line last. */
+	for (got = 0; q->dst_shared && got < RTE_MIN(n, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
+		rte_prefetch0_write(rx_buf(pkts[got]));
 	got = 0;
 	while (got < n && avail > 0) {
 		struct rte_mbuf *m = pkts[got];
@@ -315,9 +332,14 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			avail -= f.nb_slots;
 			continue;
 		}
-		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD)
-			rte_prefetch0(ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask,
-							    rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD));
+		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD) {
+			uint32_t len;
+
+			rte_prefetch0(ivshmem2_ring_entry_hint(&s->ring,
+					rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD, &len));
+		}
+		if (q->dst_shared && (uint32_t)got + IVSHMEM2_PREFETCH_AHEAD < n)
+			rte_prefetch0_write(rx_buf(pkts[got + IVSHMEM2_PREFETCH_AHEAD]));
 		s->rd = rd;
 		if (q->zero_copy) {
 			ok = rx_zc_frame(q, s, m, &f) == 0;
@@ -327,17 +349,29 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			m->ol_flags = q->mbuf_ol_flags;
 			m->packet_type = 0;
 			if (avail > f.nb_slots) {
-				uint32_t next = rd + f.nb_slots;
-				/* The peer's word, used as a prefetch length only. */
-				uint16_t next_len = __atomic_load_n(&s->ring.desc[next & s->ring.mask].len,
-								    __ATOMIC_RELAXED);
+				uint32_t next_len;
+				const uint8_t *next = ivshmem2_ring_entry_hint(&s->ring,
+						rd + f.nb_slots, &next_len);
 
-				ivshmem2_slot_prefetch_lines(ivshmem2_ring_slot_ro(s->ring.slots,
-						s->ring.mask, next), next_len, false);
+				ivshmem2_slot_prefetch_lines(next, next_len, false);
+				/*
+				 * A buffer of the own section (tx pool) was read by the
+				 * peer last: ask for its lines back before the copy.
+				 */
+				if (q->dst_shared && next_len < stream_min && (uint32_t)got + 1 < n)
+					ivshmem2_slot_prefetch_lines(rx_buf(pkts[got + 1]), next_len,
+								     true);
 			}
 			if (likely(f.nb_slots == 1 && f.len <= q->data_room)) {
-				rte_memcpy(rte_pktmbuf_mtod(m, void *),
-					   ivshmem2_ring_seg_src(&s->ring, &f, rd, 0), f.len);
+				void *dst = rte_pktmbuf_mtod(m, void *);
+				const void *src = ivshmem2_ring_seg_src(&s->ring, &f, rd, 0);
+
+				if (q->dst_shared) {
+					ivshmem2_copy_slot(q->copy, dst, src, f.len);
+					streamed |= f.len >= stream_min;
+				} else {
+					rte_memcpy(dst, src, f.len);
+				}
 				m->data_len = (uint16_t)f.len;
 				m->pkt_len = f.len;
 				ok = true;
@@ -366,6 +400,9 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		else
 			rte_mempool_put_bulk(q->mp, (void **)(pkts + got), n - got);
 	}
+	/* Whoever gets the mbufs next (our tx: the peer) must see the streamed bytes. */
+	if (streamed)
+		ivshmem2_copy_fence();
 	s->rd = rd;
 	if (q->zero_copy) {
 		rx_zc_reclaim(s);

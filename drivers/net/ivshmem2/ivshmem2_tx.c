@@ -314,7 +314,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
 							       tail + IVSHMEM2_PREFETCH_AHEAD));
 
-		if (unlikely(m->pool == q->pool) && len > 0 && len <= IVSHMEM2_NET_MAX_FRAME) {
+		if (unlikely(m->pool == q->pool) && len >= IVSHMEM2_TX_POOL_MIN &&
+		    len <= IVSHMEM2_NET_MAX_FRAME) {
 			/* Zero-copy pool (its first segment decides; q->pool NULL: never). */
 			int ret = tx_pool_frame(q, m, &tail, &free);
 

@@ -218,6 +218,30 @@ test_frame_scan_pool(void)
 	      descs[30].offset == 0x12345678u);
 }
 
+/* The prefetch hint: a pool segment's place if its offset is inside the area, else the slot. */
+static void
+test_entry_hint(void)
+{
+	static uint8_t slots[4 * IVSHMEM2_NET_SLOT_STRIDE];
+	static uint8_t pool[TEST_POOL];
+	struct ivshmem2_ring_rx r = {
+		.desc = descs, .slots = slots, .mask = 3, .pool = pool, .pool_size = TEST_POOL,
+	};
+	uint32_t len;
+
+	memset(descs, 0, sizeof(descs));
+	set_desc(1, 700, 0);
+	CHECK(ivshmem2_ring_entry_hint(&r, 5, &len) == slots + IVSHMEM2_NET_SLOT_STRIDE &&
+	      len == 700);
+	set_pool_desc(2, 1500, 0, 4096);
+	CHECK(ivshmem2_ring_entry_hint(&r, 2, &len) == pool + 4096 && len == 1500);
+	/* An offset outside the area: the (harmless) slot address, never past the pool. */
+	set_pool_desc(2, 1500, 0, TEST_POOL);
+	CHECK(ivshmem2_ring_entry_hint(&r, 2, &len) == slots + 2 * IVSHMEM2_NET_SLOT_STRIDE);
+	set_pool_desc(2, 60, 0, 0xffffffffu);
+	CHECK(ivshmem2_ring_entry_hint(&r, 2, &len) == slots + 2 * IVSHMEM2_NET_SLOT_STRIDE);
+}
+
 static void
 test_frame_scan(void)
 {
@@ -420,6 +444,7 @@ main(void)
 	test_index_arithmetic();
 	test_frame_scan();
 	test_frame_scan_pool();
+	test_entry_hint();
 	test_section_and_attach();
 	test_section_init_sparse();
 	printf("%d checks, %d failures\n", checks, failures);

@@ -161,7 +161,7 @@ test_pool_posted_held_reclaimed(struct rte_mempool *mp)
 	uint16_t sent;
 
 	txq_pool_init(&q);
-	m[0] = chain(zpool, 60, 2048);
+	m[0] = chain(zpool, IVSHMEM2_TX_POOL_MIN, 2048);
 	m[1] = chain(mp, 100, 2048);
 	m[2] = chain(zpool, 1500, 2048);
 	m[3] = chain(zpool, 2000, 2048);
@@ -193,6 +193,16 @@ test_pool_posted_held_reclaimed(struct rte_mempool *mp)
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 0 && zpool_out() == 0, "all consumed: held %u, out %u", q.nb_held,
 	      zpool_out());
+	/* A short pool frame is copied and freed at once. */
+	m[0] = chain(zpool, IVSHMEM2_TX_POOL_MIN - 1, 2048);
+	if (m[0] == NULL)
+		return;
+	memset(rte_pktmbuf_mtod(m[0], void *), 0x33, IVSHMEM2_TX_POOL_MIN - 1);
+	CHECK(ivshmem2_tx_burst(&q, m, 1) == 1 && desc[4].flags == 0 &&
+	      desc[4].len == IVSHMEM2_TX_POOL_MIN - 1 &&
+	      slots[4 * IVSHMEM2_NET_SLOT_STRIDE] == 0x33 && q.nb_held == 0 &&
+	      zpool_out() == 0 && q.pool_posted == 3, "short pool frame: flags %#x held %u",
+	      desc[4].flags, q.nb_held);
 }
 
 /* A jumbo frame in pool mbufs: a POOL descriptor per segment, MORE on all but the last. */
@@ -251,11 +261,11 @@ test_pool_mixed_chain(struct rte_mempool *mp)
 	peer_head = 3;
 	ivshmem2_tx_burst(&q, &a, 0);
 	CHECK(zpool_out() == 0, "out %u", zpool_out());
-	a = chain(zpool, 500, 2048);
+	a = chain(zpool, 600, 2048);
 	if (a == NULL)
 		return;
-	q.pool_size = (uint32_t)(rte_pktmbuf_mtod(a, uintptr_t) - q.pool_base) + 499;
-	CHECK(ivshmem2_tx_burst(&q, &a, 1) == 1 && desc[3].flags == 0 && desc[3].len == 500 &&
+	q.pool_size = (uint32_t)(rte_pktmbuf_mtod(a, uintptr_t) - q.pool_base) + 599;
+	CHECK(ivshmem2_tx_burst(&q, &a, 1) == 1 && desc[3].flags == 0 && desc[3].len == 600 &&
 	      q.nb_held == 0 && zpool_out() == 0, "outside the area: flags %#x held %u",
 	      desc[3].flags, q.nb_held);
 }
@@ -272,9 +282,9 @@ test_pool_resync(void)
 	struct rte_mbuf *m[3];
 
 	txq_pool_init(&q);
-	m[0] = chain(zpool, 60, 2048);
-	m[1] = chain(zpool, 60, 2048);
-	m[2] = chain(zpool, 60, 2048);
+	m[0] = chain(zpool, IVSHMEM2_TX_POOL_MIN, 2048);
+	m[1] = chain(zpool, 1500, 2048);
+	m[2] = chain(zpool, 1500, 2048);
 	CHECK(ivshmem2_tx_burst(&q, m, 3) == 3 && q.nb_held == 3, "held %u", q.nb_held);
 	q.next_ring = q.ring;
 	link_gen += 2;
@@ -285,8 +295,8 @@ test_pool_resync(void)
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 0 && zpool_out() == 0, "same ring, consumed: out %u", zpool_out());
 
-	m[0] = chain(zpool, 60, 2048);
-	m[1] = chain(zpool, 60, 2048);
+	m[0] = chain(zpool, IVSHMEM2_TX_POOL_MIN, 2048);
+	m[1] = chain(zpool, 1500, 2048);
 	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && q.nb_held == 2, "held %u", q.nb_held);
 	other_tail = 0;
 	q.next_ring = q.ring;
