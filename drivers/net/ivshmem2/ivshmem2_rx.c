@@ -254,6 +254,21 @@ rx_buf(const struct rte_mbuf *m)
 	return (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
 }
 
+/*
+ * What to prefetch for entry @idx, a few frames ahead: its slot, unless the
+ * producer posts pool segments; only then is its descriptor read this early
+ * (a line the producer may still be writing: a stall on the slot-only path).
+ */
+static __rte_always_inline const uint8_t *
+rx_ahead_hint(const struct ivshmem2_rxq_src *s, uint32_t idx)
+{
+	uint32_t len;
+
+	if (likely(!s->pool_seen))
+		return ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, idx);
+	return ivshmem2_ring_entry_hint(&s->ring, idx, &len);
+}
+
 static uint16_t
 rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf **pkts,
 	    uint16_t nb_pkts, uint32_t gen)
@@ -302,11 +317,8 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	}
 	rd = s->rd;
 	/* Keep a few misses in flight (memory-level parallelism): slots or pool segments. */
-	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++) {
-		uint32_t len;
-
-		rte_prefetch0(ivshmem2_ring_entry_hint(&s->ring, rd + got, &len));
-	}
+	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
+		rte_prefetch0(rx_ahead_hint(s, rd + got));
 	/* Buffers of the own section: the peer read their first line last. */
 	for (got = 0; q->dst_shared && got < RTE_MIN(n, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
 		rte_prefetch0_write(rx_buf(pkts[got]));
@@ -332,12 +344,10 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			avail -= f.nb_slots;
 			continue;
 		}
-		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD) {
-			uint32_t len;
-
-			rte_prefetch0(ivshmem2_ring_entry_hint(&s->ring,
-					rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD, &len));
-		}
+		if (unlikely(f.seg_off[0] != IVSHMEM2_RING_SEG_SLOT))
+			s->pool_seen = true;
+		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD)
+			rte_prefetch0(rx_ahead_hint(s, rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD));
 		if (q->dst_shared && (uint32_t)got + IVSHMEM2_PREFETCH_AHEAD < n)
 			rte_prefetch0_write(rx_buf(pkts[got + IVSHMEM2_PREFETCH_AHEAD]));
 		s->rd = rd;

@@ -175,6 +175,7 @@ struct ivshmem2_rxq_src {
 	uint32_t rd;			/**< next entry to read */
 	uint32_t head;			/**< entries returned (== rd unless zero-copy) */
 	uint32_t pairing;		/**< the port's pairing rd and head belong to */
+	bool pool_seen;			/**< the producer posted pool segments (a prefetch hint) */
 	uint8_t *busy;			/**< zero-copy: [ring_size] slot held by an mbuf */
 	struct ivshmem2_zc_slot *zc_slot;	/**< zero-copy: [ring_size] */
 };
