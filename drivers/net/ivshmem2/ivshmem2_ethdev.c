@@ -285,14 +285,8 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->mp = mp;
 	q->mbuf_initializer = mbuf_initializer(dev->data->port_id);
 	/* A pool of pinned external buffers keeps the flag on every free mbuf. */
-	if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) {
-		q->mbuf_ol_flags = RTE_MBUF_F_EXTERNAL;
-		const char *why;
-
-		/* Such as a tx pool, whose buffers the peer read last: copied like slots. */
-		q->dst_shared = true;
-		q->copy = ivshmem2_copy_select(&why);
-	}
+	if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+		ivshmem2_rxq_pinned_pool(q);	/* such as a tx pool */
 	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->link_gen = &p->link.gen;
 	q->map_gen = &p->map_gen;

@@ -192,7 +192,6 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 		section_txqs_attach(hw);
 	}
 	if (p->tx_pool != 0) {
-		const char *why;
 		uint32_t held_max = hw->net.ring_size * dev->data->nb_tx_queues;
 
 		/*
@@ -214,9 +213,7 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 			r->mp = hw->tx_pool;
 			r->data_room = rte_pktmbuf_data_room_size(hw->tx_pool) -
 				       RTE_PKTMBUF_HEADROOM;
-			r->mbuf_ol_flags = RTE_MBUF_F_EXTERNAL;
-			r->dst_shared = true;
-			r->copy = ivshmem2_copy_select(&why);
+			ivshmem2_rxq_pinned_pool(r);
 		}
 	}
 	port_txqs_attach(dev, hw);

@@ -215,6 +215,21 @@ struct ivshmem2_rxq {
 	struct ivshmem2_zc *zc;		/**< zero-copy bookkeeping, NULL in copy mode */
 } __rte_cache_aligned;
 
+/*
+ * @q receives into a pool of pinned external buffers, such as a tx pool, whose
+ * buffers the peer's core read last: such a free mbuf keeps its flag, and the
+ * copy into it is written like a slot (ivshmem2_copy.h). Control path.
+ */
+static inline void
+ivshmem2_rxq_pinned_pool(struct ivshmem2_rxq *q)
+{
+	const char *why;
+
+	q->mbuf_ol_flags = RTE_MBUF_F_EXTERNAL;
+	q->dst_shared = true;
+	q->copy = ivshmem2_copy_select(&why);
+}
+
 uint16_t ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts);
 
