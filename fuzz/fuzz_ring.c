@@ -118,10 +118,11 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 		uint32_t want_len, want_slots, i, sum = 0;
 		bool ok;
 
-		want_slots = fuzz_ref_scan(r.desc, r.mask, idx, avail, r.pool_size, &want_len, NULL,
-					   NULL);
+		want_slots = fuzz_ref_scan(r.desc, r.pool_ref, r.mask, idx, avail, r.pool_size,
+					   &want_len, NULL, NULL);
 		memset(&f, 0xa5, sizeof(f));
-		ok = ivshmem2_ring_frame_scan(r.desc, r.mask, idx, avail, r.pool_size, &f);
+		ok = ivshmem2_ring_frame_scan(r.desc, r.pool_ref, r.mask, idx, avail, r.pool_size,
+					      &f);
 		FUZZ_CHECK(f.nb_slots >= 1 && f.nb_slots <= avail &&
 			   f.nb_slots <= IVSHMEM2_NET_MAX_CHAIN, "nb_slots %u of %u", f.nb_slots,
 			   avail);
@@ -205,16 +206,18 @@ write_frames(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t r
 		while (len > 0) {
 			struct ivshmem2_net_desc d;
 			uint32_t seg = len > IVSHMEM2_NET_SLOT_SIZE ? IVSHMEM2_NET_SLOT_SIZE : len;
+			uint32_t ref = 0;
 
 			d.len = (uint16_t)seg;
 			d.flags = len > seg ? IVSHMEM2_NET_DESC_MORE : 0;
-			d.offset = 0;
 			/* Some segments in the pool area, at any offset (in range or not). */
 			if (fuzz_u8(in) & 1) {
 				d.flags |= IVSHMEM2_NET_DESC_POOL;
-				d.offset = fuzz_u8(in) & 1 ? fuzz_u32(in) :
-					   fuzz_u32(in) % (uint32_t)(v->l.pool_size + 1);
+				ref = fuzz_u8(in) & 1 ? fuzz_u32(in) :
+				      fuzz_u32(in) % (uint32_t)(v->l.pool_size + 1);
 			}
+			fuzz_patch(v, area + v->l.pool_ref_offset +
+				   (uint64_t)(tail & mask) * sizeof(ref), &ref, sizeof(ref));
 			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d),
 				   &d, sizeof(d));
 			len -= seg;
@@ -277,16 +280,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			k += (uint32_t)(int8_t)fuzz_u8(&in);
 			fuzz_patch(v, off, &k, 4);
 			break;
-		case 4:		/* descriptors */
+		case 4:		/* descriptors and their pool references */
 			qq = fuzz_u8(&in) % v->l.queues;
 			k = fuzz_u16(&in);
 			n = fuzz_u8(&in) % 32;
-			off = ivshmem2_net_queue_offset(&v->l, remote, me, qq) + v->l.desc_offset;
+			off = ivshmem2_net_queue_offset(&v->l, remote, me, qq);
 			while (n-- > 0) {
-				uint64_t d = fuzz_u32(&in) | (uint64_t)fuzz_u32(&in) << 32;
+				uint32_t d = fuzz_u32(&in), ref = fuzz_u32(&in);
+				uint64_t entry = k++ & (v->l.ring_size - 1);
 
-				fuzz_patch(v, off + (uint64_t)(k++ & (v->l.ring_size - 1)) * sizeof(d),
-					   &d, sizeof(d));
+				fuzz_patch(v, off + v->l.desc_offset + entry * sizeof(d), &d,
+					   sizeof(d));
+				fuzz_patch(v, off + v->l.pool_ref_offset + entry * sizeof(ref),
+					   &ref, sizeof(ref));
 			}
 			break;
 		case 5:		/* raw bytes anywhere */

@@ -209,7 +209,8 @@ cut_by_limit(uint16_t src, uint32_t idx, uint32_t a)
 	const struct ivshmem2_ring_rx *r = &rxq.src[src].ring;
 	struct ivshmem2_ring_frame f;
 
-	return !ivshmem2_ring_frame_scan(r->desc, r->mask, idx, a, r->pool_size, &f) && f.incomplete;
+	return !ivshmem2_ring_frame_scan(r->desc, r->pool_ref, r->mask, idx, a, r->pool_size, &f) &&
+	       f.incomplete;
 }
 
 /* Zero-copy: the head advances over freed slots up to rd, stops at a held one. */
@@ -431,8 +432,8 @@ burst(uint16_t nb_pkts)
 			uint32_t seg_off[IVSHMEM2_NET_MAX_CHAIN];
 			uint32_t len, n;
 
-			n = fuzz_ref_scan(s->ring.desc, s->ring.mask, idx, a, s->ring.pool_size, &len,
-					  seg_len, seg_off);
+			n = fuzz_ref_scan(s->ring.desc, s->ring.pool_ref, s->ring.mask, idx, a,
+					  s->ring.pool_size, &len, seg_len, seg_off);
 			FUZZ_CHECK(n >= 1 && n <= rd1 - idx, "source %u: rd %u is not a frame "
 				   "boundary (frame at %u spans %u)", k, rd1, idx, n);
 			if (len == 0) {
@@ -551,6 +552,7 @@ produce(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote
 				.len = (uint16_t)seg,
 				.flags = len > seg ? IVSHMEM2_NET_DESC_MORE : 0,
 			};
+			uint32_t ref = 0;
 			uint8_t bytes[64];
 
 			/*
@@ -562,16 +564,18 @@ produce(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote
 
 				d.flags |= IVSHMEM2_NET_DESC_POOL;
 				if (how & 1 || v->l.pool_size < seg) {
-					d.offset = fuzz_u32(in);
+					ref = fuzz_u32(in);
 				} else {
-					d.offset = fuzz_u32(in) % (uint32_t)(v->l.pool_size - seg + 1);
-					slot = v->l.pool_offset + d.offset;
+					ref = fuzz_u32(in) % (uint32_t)(v->l.pool_size - seg + 1);
+					slot = v->l.pool_offset + ref;
 				}
 			}
 			/* The first and last bytes of the segment carry a pattern. */
 			memset(bytes, (uint8_t)(tail + salt), sizeof(bytes));
 			fuzz_patch(v, slot, bytes, RTE_MIN(seg, (uint32_t)sizeof(bytes)));
 			fuzz_patch(v, slot + seg - 1, &salt, 1);
+			fuzz_patch(v, area + v->l.pool_ref_offset +
+				   (uint64_t)(tail & mask) * sizeof(ref), &ref, sizeof(ref));
 			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d), &d,
 				   sizeof(d));
 			len -= seg;
@@ -624,15 +628,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			x = fuzz_peer_tail(v, me, remote, k) + (uint32_t)(int8_t)fuzz_u8(&in);
 			fuzz_set_peer_tail(v, me, remote, k, x);
 			break;
-		case 2:		/* the peer writes descriptors */
+		case 2:		/* the peer writes descriptors and their pool references */
 			x = fuzz_u16(&in);
 			n = fuzz_u8(&in) % 16;
-			off = fuzz_ring_area(v, me, remote, k) + v->l.desc_offset;
+			off = fuzz_ring_area(v, me, remote, k);
 			while (n-- > 0) {
-				uint64_t d = fuzz_u32(&in) | (uint64_t)fuzz_u32(&in) << 32;
+				uint32_t d = fuzz_u32(&in), ref = fuzz_u32(&in);
+				uint64_t entry = x++ & (v->l.ring_size - 1);
 
-				fuzz_patch(v, off + (uint64_t)(x++ & (v->l.ring_size - 1)) * sizeof(d),
-					   &d, sizeof(d));
+				fuzz_patch(v, off + v->l.desc_offset + entry * sizeof(d), &d,
+					   sizeof(d));
+				fuzz_patch(v, off + v->l.pool_ref_offset + entry * sizeof(ref),
+					   &ref, sizeof(ref));
 			}
 			break;
 		case 3:		/* a well-behaved producer */
@@ -666,9 +673,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			prepare_rings(v, me, remote, nb_src);
 			link_gen = ivshmem2_gen_next(link_gen);
 			break;
-		case 8:		/* raw bytes in a queue's control and descriptor area */
-			off = fuzz_ring_area(v, me, remote, k) + fuzz_u16(&in) %
-			      (v->l.desc_offset + (uint64_t)v->l.ring_size * sizeof(struct ivshmem2_net_desc));
+		case 8:		/* raw bytes before a queue's slots: control, descriptors */
+			off = fuzz_ring_area(v, me, remote, k) + fuzz_u16(&in) % v->l.slot_offset;
 			n = fuzz_u8(&in) % sizeof(buf);
 			fuzz_bytes(&in, buf, n);
 			fuzz_patch(v, off, buf, n);

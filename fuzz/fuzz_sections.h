@@ -143,8 +143,8 @@ fuzz_set_peer_tail(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_
  * and, in *len, the frame length (0: the entries are bad).
  */
 static inline uint32_t
-fuzz_ref_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
-	      uint32_t avail, uint32_t pool_size, uint32_t *len, uint16_t *seg_len,
+fuzz_ref_scan(const struct ivshmem2_net_desc *desc, const uint32_t *pool_ref, uint32_t mask,
+	      uint32_t idx, uint32_t avail, uint32_t pool_size, uint32_t *len, uint16_t *seg_len,
 	      uint32_t *seg_off)
 {
 	uint32_t i, total = 0;
@@ -152,6 +152,7 @@ fuzz_ref_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
 	*len = 0;
 	for (i = 0; i < avail; i++) {
 		struct ivshmem2_net_desc d = desc[(idx + i) & mask];
+		uint32_t ref = pool_ref[(idx + i) & mask];
 
 		if (i == IVSHMEM2_NET_MAX_CHAIN)
 			return i;	/* longer than any frame */
@@ -159,12 +160,12 @@ fuzz_ref_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
 
 		if (d.len < 1 || d.len > (pool ? IVSHMEM2_NET_MAX_FRAME : IVSHMEM2_NET_SLOT_SIZE) ||
 		    (d.flags & ~3u) != 0 ||
-		    (pool && (uint64_t)d.offset + d.len > pool_size))
+		    (pool && (uint64_t)ref + d.len > pool_size))
 			return i + 1;
 		if (seg_len != NULL)
 			seg_len[i] = d.len;
 		if (seg_off != NULL)
-			seg_off[i] = pool ? d.offset : UINT32_MAX;
+			seg_off[i] = pool ? ref : UINT32_MAX;
 		total += d.len;
 		if ((d.flags & IVSHMEM2_NET_DESC_MORE) == 0) {
 			if (total <= IVSHMEM2_NET_MAX_FRAME)

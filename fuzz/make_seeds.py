@@ -52,9 +52,15 @@ def ring_frames(q, lens):
     return u8(7, q, len(lens)) + b"".join(u16(n) for n in lens)
 
 
+def desc_words(descs):
+    """(len, flags[, pool reference]) -> descriptor word and pool reference word each;
+    the default reference lies outside any pool area."""
+    return b"".join(u32(d[0] | d[1] << 16) + u32(d[2] if len(d) > 2 else 0xFFFFFFFF)
+                    for d in descs)
+
+
 def ring_descs(q, start, descs):
-    return u8(4, q) + u16(start) + u8(len(descs)) + b"".join(
-        u32(length | flags << 16) for length, flags in descs)
+    return u8(4, q) + u16(start) + u8(len(descs)) + desc_words(descs)
 
 
 def ring_tail(q, tail):
@@ -118,8 +124,7 @@ RX_FREE_ALL = u8(6, 0)
 
 
 def rx_descs(k, start, descs):
-    return u8(2, k) + u16(start) + u8(len(descs)) + b"".join(
-        u32(length | flags << 16) for length, flags in descs)
+    return u8(2, k) + u16(start) + u8(len(descs)) + desc_words(descs)
 
 
 def rx_tail_delta(k, d):
@@ -144,7 +149,8 @@ RX = {
     "zc-hostile-tail": rx_prefix(zc=True) + rx_produce(0, [100] * 7) + rx_burst(64)
     + rx_tail_delta(0, 64) + rx_burst(64) + rx_tail_delta(0, 1) + rx_burst(64),
     "bad-descs": rx_prefix() + rx_descs(0, 0, [(0, 0), (3000, 0), (100, 2), (2048, 1),
-                                              (10, 0), (2048, 1)]) + rx_tail_delta(0, 6)
+                                              (10, 0), (2048, 1), (100, 2, 4096)])
+    + rx_tail_delta(0, 7)
     + rx_burst(64),
     "zc-bad-descs": rx_prefix(zc=True) + rx_descs(0, 0, [(0, 0), (60, 0), (2048, 1)])
     + rx_tail_delta(0, 3) + rx_burst(64) + rx_burst(64),

@@ -10,14 +10,17 @@
  * Every peer writes only its own output section. For each possible remote
  * peer (a "channel") and each queue, that section holds:
  *   - the producer ring of the direction me -> remote: tail index,
- *     descriptors and fixed-size packet slots;
+ *     descriptors, pool references and fixed-size packet slots;
  *   - the consumer state of the direction remote -> me: head index and the
  *     "wake me" word, each on its own cache line.
  * Descriptor i describes slot i (i = index & (ring_size - 1)), so a consumer
  * computes every slot address itself and only checks len and flags. A
  * descriptor with IVSHMEM2_NET_DESC_POOL points instead into the producer's
- * pool area (the section's space after its queue areas): the consumer checks
- * offset and len against the pool area it computed itself.
+ * pool area (the section's space after its queue areas), at the offset in
+ * the entry's pool reference: the consumer checks offset and len against the
+ * pool area it computed itself. Descriptors stay 4 bytes (16 per cache line)
+ * so a copied frame moves as few descriptor lines between the cores as it can;
+ * the pool references are read only for POOL entries.
  *
  * The layout follows from (output section size, max_peers) alone; both sides
  * compute it with ivshmem2_net_layout_compute(). Indices are free-running
@@ -37,7 +40,8 @@
 
 #define IVSHMEM2_NET_PROTOCOL		0x4932u	/* user-defined range, "I2" */
 #define IVSHMEM2_NET_MAGIC		0x544e3249u	/* "I2NT" little-endian */
-#define IVSHMEM2_NET_LAYOUT_VERSION	2u	/* 2: 8-byte descriptors, pool area */
+/* 2: 8-byte descriptors and pool area; 3: 4-byte descriptors, pool references apart */
+#define IVSHMEM2_NET_LAYOUT_VERSION	3u
 
 #define IVSHMEM2_NET_CACHE_LINE		64u
 #define IVSHMEM2_NET_SLOT_SIZE		2048u	/* payload bytes per slot */
@@ -86,16 +90,16 @@
 
 /*
  * One per ring entry, in the producer's section; written and read as one
- * 64-bit word. Without POOL the bytes are in the entry's slot and len is
- * 1..IVSHMEM2_NET_SLOT_SIZE (offset unused, 0); with POOL they are at
- * pool_offset + offset of the producer's section, len 1..IVSHMEM2_NET_MAX_FRAME,
+ * 32-bit word. Without POOL the bytes are in the entry's slot and len is
+ * 1..IVSHMEM2_NET_SLOT_SIZE; with POOL they are at pool_offset + the entry's
+ * pool reference (a u32 in the queue area's pool_ref[] array, written before
+ * the descriptor) in the producer's section, len 1..IVSHMEM2_NET_MAX_FRAME,
  * and the producer does not reuse them before the consumer's head passed
  * the entry.
  */
 struct ivshmem2_net_desc {
 	uint16_t len;		/* bytes of this segment */
 	uint16_t flags;		/* IVSHMEM2_NET_DESC_* */
-	uint32_t offset;	/* POOL: byte offset inside the pool area */
 };
 
 /* Start of every output section. */
@@ -139,9 +143,8 @@ struct ivshmem2_net_queue_ctrl {
 	uint8_t pad2[IVSHMEM2_NET_CACHE_LINE - 4];
 };
 
-_Static_assert(sizeof(struct ivshmem2_net_desc) == 8, "desc size");
+_Static_assert(sizeof(struct ivshmem2_net_desc) == 4, "desc size");
 _Static_assert(offsetof(struct ivshmem2_net_desc, flags) == 2, "desc.flags");
-_Static_assert(offsetof(struct ivshmem2_net_desc, offset) == 4, "desc.offset");
 _Static_assert(IVSHMEM2_NET_MAX_FRAME <= UINT16_MAX, "a pool segment's len is 16-bit");
 _Static_assert(sizeof(struct ivshmem2_net_section_header) == 64, "section header size");
 _Static_assert(offsetof(struct ivshmem2_net_section_header, section_size) == 8, "section_size");
@@ -171,7 +174,8 @@ struct ivshmem2_net_layout {
 	uint32_t ring_size;	/* power of two */
 	uint32_t slot_stride;
 	uint64_t header_size;	/* section header + channel headers, 4 KiB aligned */
-	uint64_t desc_offset;	/* inside a queue area */
+	uint64_t desc_offset;	/* inside a queue area: desc[ring_size] */
+	uint64_t pool_ref_offset; /* inside a queue area: u32 pool_ref[ring_size] */
 	uint64_t slot_offset;	/* inside a queue area */
 	uint64_t queue_stride;	/* bytes per (channel, queue) area */
 	uint64_t pool_offset;	/* pool area: after the last queue area, 4 KiB aligned */
@@ -204,15 +208,28 @@ ivshmem2_net_align(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* Offset of the pool references in a queue area for a ring of @ring entries. */
+static inline uint64_t
+ivshmem2_net_pool_ref_offset(uint32_t ring)
+{
+	return ivshmem2_net_align(sizeof(struct ivshmem2_net_queue_ctrl) +
+				  (uint64_t)ring * sizeof(struct ivshmem2_net_desc),
+				  IVSHMEM2_NET_CACHE_LINE);
+}
+
+/* Offset of the slots in a queue area for a ring of @ring entries. */
+static inline uint64_t
+ivshmem2_net_slot_offset(uint32_t ring)
+{
+	return ivshmem2_net_align(ivshmem2_net_pool_ref_offset(ring) +
+				  (uint64_t)ring * sizeof(uint32_t), IVSHMEM2_NET_CACHE_LINE);
+}
+
 /* Bytes of one (channel, queue) area for a ring of @ring entries. */
 static inline uint64_t
 ivshmem2_net_queue_area(uint32_t ring)
 {
-	uint64_t slots = ivshmem2_net_align(sizeof(struct ivshmem2_net_queue_ctrl) +
-					    (uint64_t)ring * sizeof(struct ivshmem2_net_desc),
-					    IVSHMEM2_NET_CACHE_LINE);
-
-	return slots + (uint64_t)ring * IVSHMEM2_NET_SLOT_STRIDE;
+	return ivshmem2_net_slot_offset(ring) + (uint64_t)ring * IVSHMEM2_NET_SLOT_STRIDE;
 }
 
 /* Largest power-of-two ring (<= MAX_RING) whose area fits in @budget; 0 if none. */
@@ -267,9 +284,8 @@ ivshmem2_net_layout_compute(struct ivshmem2_net_layout *l, uint64_t section_size
 	l->slot_stride = IVSHMEM2_NET_SLOT_STRIDE;
 	l->header_size = header;
 	l->desc_offset = sizeof(struct ivshmem2_net_queue_ctrl);
-	l->slot_offset = ivshmem2_net_align(l->desc_offset +
-					    (uint64_t)ring * sizeof(struct ivshmem2_net_desc),
-					    IVSHMEM2_NET_CACHE_LINE);
+	l->pool_ref_offset = ivshmem2_net_pool_ref_offset(ring);
+	l->slot_offset = ivshmem2_net_slot_offset(ring);
 	l->queue_stride = ivshmem2_net_queue_area(ring);
 	/* The queue areas fit (ring_fit), so end <= section_size. */
 	end = header + (uint64_t)(max_peers - 1) * queues * l->queue_stride;

@@ -80,7 +80,7 @@ def test_hostile_values_are_shown_as_invalid_not_trusted(server):
         shown = info_json(server.info_path)
         rings = shown["rings"]
         assert (rings["queues"], rings["ring_size"], rings["header_size"]) == (1, 1024, 4096)
-        # Layout version 2: the pool area follows the queue area, 4 KiB aligned, to the end.
+        # Since layout version 2: the pool area follows the queue area, 4 KiB aligned, to the end.
         assert rings["pool_offset"] % 4096 == 0
         assert rings["pool_offset"] >= rings["header_size"] + rings["queue_stride"]
         assert rings["pool_offset"] + rings["pool_size"] == 4 << 20

@@ -358,7 +358,9 @@ def _net_h_free_bytes(section: int, peers: int = 2) -> int:
     desc = int(re.search(r"sizeof\(struct ivshmem2_net_desc\) == (\d+)", text).group(1))
     pool_align = re.search(r"#define\s+IVSHMEM2_NET_POOL_ALIGN\s+(\d+)u", text)
     header = up(64 + peers * 64, align)
-    area = up(3 * line + ring * desc, line) + ring * (slot + line)
+    # Since layout version 3 a u32 pool reference per entry follows the descriptors.
+    ref = 4 if "pool_ref_offset" in text else 0
+    area = up(up(3 * line + ring * desc, line) + ring * ref, line) + ring * (slot + line)
     per_channel = (section - header) // (peers - 1)
     queues = next(q for q in (8, 4, 2, 1) if per_channel // q >= area)
     end = header + (peers - 1) * queues * area

@@ -8,11 +8,13 @@
  * with hostile descriptors and indices. The PMD must drop and count the bad
  * ones, deliver exactly the valid ones and keep running.
  *
- * usage: ivshmem2_hostile_peer SOCKET PMD_PEER_ID [flood]
+ * usage: ivshmem2_hostile_peer SOCKET PMD_PEER_ID [flood|vN]
  *        ivshmem2_hostile_peer SOCKET PMD_PEER_ID soak SEED SECONDS [ATTACKS]
  * Prints "valid=N rejected=M bad_index=K" (what the PMD should count).
  * With "flood": publishes FLOOD_BAD bad descriptors, prints "flooded=N",
  * and stays in the group (state RUN) for FLOOD_STAY_MS before it exits.
+ * With "vN" (N an older layout version): announces version N and checks
+ * that the PMD never accepts its session; prints "vN not accepted".
  * With "soak": a randomized adversary (seeded, time-bounded), see the
  * part "Soak" below; ATTACKS is a comma list of attack names or "all".
  */
@@ -109,12 +111,16 @@ main(int argc, char **argv)
 	uint32_t pmd, have = 0, i, tail, valid = 0, rejected = 0, bad_index = 0;
 	struct stat st;
 	int s, fd, shm_fd, tries;
+	unsigned int old_version = 0;
 
 	if (argc >= 4 && strcmp(argv[3], "soak") == 0)
 		return soak_main(argc, argv);
+	if (argc == 4 && argv[3][0] == 'v')
+		old_version = (unsigned int)strtoul(argv[3] + 1, NULL, 10);
 	if (argc != 3 && !(argc == 4 && (strcmp(argv[3], "flood") == 0 ||
-					 strcmp(argv[3], "v1") == 0)))
-		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID [flood|v1]\n"
+					 (old_version >= 1 &&
+					  old_version < IVSHMEM2_NET_LAYOUT_VERSION))))
+		return fprintf(stderr, "usage: %s SOCKET PMD_PEER_ID [flood|vN]\n"
 			       "       %s SOCKET PMD_PEER_ID soak SEED SECONDS [ATTACKS]\n",
 			       argv[0], argv[0]), 2;
 	pmd = (uint32_t)atoi(argv[2]);
@@ -160,20 +166,20 @@ main(int argc, char **argv)
 	mine = ivshmem2_ring_channel(own, pmd);
 	mine->tx_queues = 1;
 	mine->rx_queues = 1;
-	/* v1: a peer of layout version 1 (4-byte descriptors), refused by the version check. */
-	if (argc == 4 && strcmp(argv[3], "v1") == 0)
-		((struct ivshmem2_net_section_header *)own)->version = 1;
+	/* vN: a peer of an older layout version N, refused by the version check. */
+	if (old_version != 0)
+		((struct ivshmem2_net_section_header *)own)->version = old_version;
 	__atomic_store_n(&mine->session, 0x5eed0000u | my_id, __ATOMIC_RELEASE);
 	__atomic_store_n(&((uint32_t *)base)[my_id], IVSHMEM2_NET_STATE_RUN, __ATOMIC_SEQ_CST);
 	ring(pmd, 0);
-	if (argc == 4 && strcmp(argv[3], "v1") == 0) {
+	if (old_version != 0) {
 		for (tries = 0; tries < 300; tries++) {
 			msleep(10);
 			if (ivshmem2_ring_channel_read(peer, &net, my_id, &pc) == IVSHMEM2_RING_OK &&
 			    pc.ack == mine->session)
-				die("the PMD accepted a layout version 1 peer");
+				die("the PMD accepted a peer of an older layout version");
 		}
-		printf("v1 not accepted\n");
+		printf("v%u not accepted\n", old_version);
 		fflush(stdout);
 		return 0;
 	}
@@ -196,7 +202,8 @@ main(int argc, char **argv)
 	ivshmem2_ring_tx_attach(&tx, own, peer, &net, my_id, pmd, 0);
 	tail = __atomic_load_n(tx.tail, __ATOMIC_RELAXED);
 #define PUT_AT(len_, flags_, off_) do { \
-		ivshmem2_ring_desc_write(&tx.desc[tail & tx.mask], (len_), (flags_), (off_)); \
+		ivshmem2_ring_desc_write(tx.desc, tx.pool_ref, tail & tx.mask, (len_), (flags_), \
+					 (off_)); \
 		memset(ivshmem2_ring_slot(tx.slots, tx.mask, tail), 0xab, 64); \
 		tail++; \
 	} while (0)
@@ -206,7 +213,7 @@ main(int argc, char **argv)
 		msleep(200); \
 	} while (0)
 
-	if (argc == 4) {
+	if (argc == 4) {	/* flood */
 		for (i = 0; i < FLOOD_BAD; i++)
 			PUT(0, 0);
 		__atomic_store_n(tx.tail, tail, __ATOMIC_RELEASE);
@@ -507,10 +514,11 @@ put_frame(struct soak *s, uint32_t len, uint32_t magic)
 	for (off = 0; off < len; off += IVSHMEM2_NET_SLOT_SIZE, n++) {
 		uint32_t seg = len - off < IVSHMEM2_NET_SLOT_SIZE ? len - off :
 			       IVSHMEM2_NET_SLOT_SIZE;
+		uint16_t flags = off + seg < len ? IVSHMEM2_NET_DESC_MORE : 0;
 
 		memcpy(ivshmem2_ring_slot(s->tx.slots, s->tx.mask, s->tail), buf + off, seg);
-		ivshmem2_ring_desc_write(&s->tx.desc[s->tail & s->tx.mask], (uint16_t)seg,
-					 off + seg < len ? IVSHMEM2_NET_DESC_MORE : 0, 0);
+		ivshmem2_ring_desc_write(s->tx.desc, s->tx.pool_ref, s->tail & s->tx.mask,
+					 (uint16_t)seg, flags, 0);
 		s->tail++;
 	}
 	return n;
@@ -585,7 +593,8 @@ service(struct soak *s)
 		while (h != t) {
 			struct ivshmem2_ring_frame f;
 
-			if (ivshmem2_ring_frame_scan(s->rx.desc, s->rx.mask, h, t - h, s->rx.pool_size, &f))
+			if (ivshmem2_ring_frame_scan(s->rx.desc, s->rx.pool_ref, s->rx.mask, h,
+						     t - h, s->rx.pool_size, &f))
 				echo_check(s, h, &f);
 			else
 				s->st.echo_bad_desc++;
@@ -665,7 +674,8 @@ put_at(struct soak *s, uint16_t len, uint16_t flags, uint32_t offset)
 
 	memcpy(slot, &pattern, sizeof(pattern));
 	memset(slot + 8, 0xab, 56);
-	ivshmem2_ring_desc_write(&s->tx.desc[s->tail & s->tx.mask], len, flags, offset);
+	ivshmem2_ring_desc_write(s->tx.desc, s->tx.pool_ref, s->tail & s->tx.mask, len, flags,
+				 offset);
 	s->tail++;
 }
 
@@ -942,13 +952,14 @@ attack_rewrite(struct soak *s)
 	end = now_ms() + rnd_range(s, 1, 5);
 	do {
 		union ivshmem2_ring_desc_word v;
+		uint32_t entry = (start + rnd(s) % n) & s->tx.mask;
 
-		/* Random words, half of them with known flags only (POOL: random offsets). */
-		v.raw = rnd(s);
+		/* Random words, half of them with known flags only; random pool references. */
+		v.raw = (uint32_t)rnd(s);
 		if (rnd(s) & 1)
 			v.d.flags &= IVSHMEM2_NET_DESC_FLAGS_KNOWN;
-		__atomic_store_n((uint64_t *)&s->tx.desc[(start + rnd(s) % n) & s->tx.mask],
-				 v.raw, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->tx.pool_ref[entry], (uint32_t)rnd(s), __ATOMIC_RELAXED);
+		__atomic_store_n((uint32_t *)&s->tx.desc[entry], v.raw, __ATOMIC_RELAXED);
 	} while (now_ms() < end);
 	confirm(s, &b);
 }

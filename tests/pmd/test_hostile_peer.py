@@ -41,17 +41,19 @@ def test_hostile_peer_is_contained(paths, sut_node):
     assert pmd.wait_link_status_down(0), f"{pmd.name}: port 0 link not down within 20 s"
 
 
-def test_layout_version_1_peer_is_refused(paths, sut_node):
-    """A peer of layout version 1 (4-byte descriptors, no pool area) is reported, never paired."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_layout_version_peer_is_refused(paths, sut_node, version):
+    """A peer of layout version 1 (no pool area) or 2 (8-byte descriptors) is reported, never
+    paired."""
     tool = paths.BUILD / "drivers" / "net" / "ivshmem2" / "ivshmem2_hostile_peer"
     assert tool.exists(), f"{tool} not built"
     group = Ivshmem2Group(sut_node, size="16M", output_size="4M", vectors=4)
-    pmd = TestPmdShell(sut_node, [group.vdev()], name="v1peer").start_application()
+    pmd = TestPmdShell(sut_node, [group.vdev()], name=f"v{version}peer").start_application()
     pmd.start()
-    proc = subprocess.run([str(tool), str(group.socket_path), "0", "v1"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run([str(tool), str(group.socket_path), "0", f"v{version}"],
+                          capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "v1 not accepted" in proc.stdout
+    assert f"v{version} not accepted" in proc.stdout
     pmd.wait_output(r"peer 1 unusable: unknown layout version", timeout=10)
     assert pmd.alive()
     assert pmd.show_port_stats(0).rx_packets == 0

@@ -68,3 +68,21 @@ def test_copy_variants(paths):
     if {"avx512f", "avx512bw"} <= flags:
         expected.add("avx512")
     assert expected <= tested, proc.stdout
+
+
+def test_burst_bench_moves_every_packet(paths):
+    """The one-thread burst benchmark (ivshmem2_burst_bench.c) runs and loses nothing: its
+    numbers are only printed, never asserted (a benchmark, not a test)."""
+    binary = _binary(paths, "ivshmem2_burst_bench")
+    assert binary.exists(), f"{binary} not built (meson setup build && ninja -C build)"
+    for size in ("60", "1518"):
+        proc = subprocess.Popen([str(binary), size, "2000", "2"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+            shutil.rmtree(f"/var/run/dpdk/iv2bench{proc.pid}", ignore_errors=True)
+        assert proc.returncode == 0, out + err
+        rows = re.findall(rf"^\| {size} \| \d \| ([0-9.]+) \|$", out, re.M)
+        assert len(rows) == 2 and all(float(r) > 0 for r in rows), out

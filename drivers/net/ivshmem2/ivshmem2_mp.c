@@ -73,8 +73,7 @@ struct ivshmem2_mp_param {
 			uint32_t max_peers;
 			uint32_t vectors;
 			int32_t numa_node;
-			struct ivshmem2_layout shm;
-			struct ivshmem2_net_layout net;
+			struct ivshmem2_layout shm;	/**< the ring layout follows from it */
 		} info;
 		char port[RTE_ETH_NAME_MAX_LEN];
 	};
@@ -159,7 +158,6 @@ primary_fill(struct ivshmem2_hw *hw, struct rte_device *device, struct ivshmem2_
 		p->info.vectors = hw->vectors;
 		p->info.numa_node = hw->numa_node;
 		p->info.shm = hw->shm;
-		p->info.net = hw->net;
 		return 0;
 	case IVSHMEM2_MP_PORT:
 		RTE_ETH_FOREACH_DEV_OF(pid, device) {
@@ -377,10 +375,11 @@ mp_get_info(struct ivshmem2_mp_hw *mh, const char *name)
 	hw->page_size = a.p.info.page_size;
 	hw->numa_node = a.p.info.numa_node;
 	hw->shm = a.p.info.shm;
-	hw->net = a.p.info.net;
 	if (hw->max_peers < 2 || hw->max_peers > IVSHMEM2_STATE_TABLE_MAX_PEERS ||
 	    hw->id >= hw->max_peers || hw->vectors == 0 || hw->page_size == 0 ||
-	    hw->shm.max_peers != hw->max_peers) {
+	    hw->shm.max_peers != hw->max_peers ||
+	    ivshmem2_net_layout_compute(&hw->net, hw->shm.output_section_size,
+					hw->max_peers) != IVSHMEM2_NET_LAYOUT_OK) {
 		IVSHMEM2_LOG(ERR, "%s: inconsistent layout from the primary", name);
 		return -EPROTO;
 	}

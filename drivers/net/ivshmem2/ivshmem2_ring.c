@@ -138,6 +138,7 @@ ivshmem2_ring_tx_attach(struct ivshmem2_ring_tx *r, void *own, const void *peer,
 
 	r->tail = &((struct ivshmem2_net_queue_ctrl *)mine)->tail;
 	r->desc = (struct ivshmem2_net_desc *)(mine + l->desc_offset);
+	r->pool_ref = (uint32_t *)(mine + l->pool_ref_offset);
 	r->slots = mine + l->slot_offset;
 	r->peer_head = &theirs->head;
 	r->peer_wake = &theirs->wake;
@@ -154,6 +155,7 @@ ivshmem2_ring_rx_attach(struct ivshmem2_ring_rx *r, void *own, const void *peer,
 
 	r->peer_tail = &((const struct ivshmem2_net_queue_ctrl *)theirs)->tail;
 	r->desc = (const struct ivshmem2_net_desc *)(theirs + l->desc_offset);
+	r->pool_ref = (const uint32_t *)(theirs + l->pool_ref_offset);
 	r->slots = theirs + l->slot_offset;
 	r->head = &mine->head;
 	r->wake = &mine->wake;

@@ -21,6 +21,7 @@
 /* Producer side of one ring (me -> remote), resolved to addresses. */
 struct ivshmem2_ring_tx {
 	struct ivshmem2_net_desc *desc;		/**< own section */
+	uint32_t *pool_ref;			/**< own section: POOL entries' offsets */
 	uint8_t *slots;				/**< own section */
 	uint32_t *tail;				/**< own section */
 	const uint32_t *peer_head;		/**< remote's section */
@@ -31,6 +32,7 @@ struct ivshmem2_ring_tx {
 /* Consumer side of one ring (remote -> me). */
 struct ivshmem2_ring_rx {
 	const struct ivshmem2_net_desc *desc;	/**< remote's section */
+	const uint32_t *pool_ref;		/**< remote's section: POOL entries' offsets */
 	const uint8_t *slots;			/**< remote's section */
 	const uint32_t *peer_tail;		/**< remote's section */
 	uint32_t *head;				/**< own section */
@@ -140,52 +142,74 @@ struct ivshmem2_ring_frame {
 };
 
 union ivshmem2_ring_desc_word {
-	uint64_t raw;
+	uint32_t raw;
 	struct ivshmem2_net_desc d;
 };
 
-/* True if descriptor @d is usable: known flags, len in range, a pool segment inside @pool_size. */
-static inline bool
-ivshmem2_ring_desc_ok(const struct ivshmem2_net_desc *d, uint32_t pool_size)
+/* One descriptor, read once as one word: the peer may rewrite it concurrently. */
+static inline struct ivshmem2_net_desc
+ivshmem2_ring_desc_read(const struct ivshmem2_net_desc *desc, uint32_t entry)
 {
-	if (d->len == 0 || (d->flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0)
-		return false;
-	if (!(d->flags & IVSHMEM2_NET_DESC_POOL))
-		return d->len <= IVSHMEM2_NET_SLOT_SIZE;
+	union ivshmem2_ring_desc_word v;
+
+	v.raw = __atomic_load_n((const uint32_t *)&desc[entry], __ATOMIC_RELAXED);
+	return v.d;
+}
+
+/* True if @d is a usable slot descriptor: len in range, no flag but MORE. */
+static inline bool
+ivshmem2_ring_slot_desc_ok(struct ivshmem2_net_desc d)
+{
+	return d.len != 0 && d.len <= IVSHMEM2_NET_SLOT_SIZE &&
+	       (d.flags & ~IVSHMEM2_NET_DESC_MORE) == 0;
+}
+
+/* True if a POOL segment of @len bytes at @offset lies inside a pool area of @pool_size. */
+static inline bool
+ivshmem2_ring_pool_seg_ok(uint16_t len, uint32_t offset, uint32_t pool_size)
+{
 	/* Overflow-safe: offset + len is never computed. */
-	return d->len <= IVSHMEM2_NET_MAX_FRAME && d->offset <= pool_size &&
-	       d->len <= pool_size - d->offset;
+	return len != 0 && len <= IVSHMEM2_NET_MAX_FRAME && offset <= pool_size &&
+	       len <= pool_size - offset;
 }
 
 /*
  * Validate the frame starting at index @idx with @avail entries readable,
- * pool segments against a pool area of @pool_size bytes (the consumer's own
- * layout). Each descriptor is read once, as one 64-bit word (the peer may
- * rewrite it concurrently), and the snapshot in @f is what the caller must
- * use. Returns true if valid; otherwise false with f->nb_slots = entries to
- * skip (at least 1).
+ * pool segments (their offsets in @pool_ref) against a pool area of
+ * @pool_size bytes (the consumer's own layout). Each descriptor and pool
+ * reference is read once (the peer may rewrite them concurrently), and the
+ * snapshot in @f is what the caller must use. Returns true if valid;
+ * otherwise false with f->nb_slots = entries to skip (at least 1).
  */
 static inline bool
-ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, uint32_t mask, uint32_t idx,
-			 uint32_t avail, uint32_t pool_size, struct ivshmem2_ring_frame *f)
+ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, const uint32_t *pool_ref,
+			 uint32_t mask, uint32_t idx, uint32_t avail, uint32_t pool_size,
+			 struct ivshmem2_ring_frame *f)
 {
 	uint32_t i, total = 0;
 
 	f->incomplete = false;
 	for (i = 0; i < IVSHMEM2_NET_MAX_CHAIN && i < avail; i++) {
-		union ivshmem2_ring_desc_word v;
+		uint32_t entry = (idx + i) & mask;
+		struct ivshmem2_net_desc d = ivshmem2_ring_desc_read(desc, entry);
 
-		v.raw = __atomic_load_n((const uint64_t *)&desc[(idx + i) & mask],
-					__ATOMIC_RELAXED);
-		if (!ivshmem2_ring_desc_ok(&v.d, pool_size)) {
-			f->nb_slots = i + 1;
-			goto bad;
+		if (__builtin_expect(ivshmem2_ring_slot_desc_ok(d), 1)) {
+			f->seg_off[i] = IVSHMEM2_RING_SEG_SLOT;
+		} else {
+			/* Only a POOL entry's reference is read: copied frames skip its line. */
+			uint32_t off = __atomic_load_n(&pool_ref[entry], __ATOMIC_RELAXED);
+
+			if (!(d.flags & IVSHMEM2_NET_DESC_POOL) ||
+			    (d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0 ||
+			    !ivshmem2_ring_pool_seg_ok(d.len, off, pool_size)) {
+				f->nb_slots = i + 1;
+				goto bad;
+			}
+			f->seg_off[i] = off;
 		}
-		f->seg_len[i] = v.d.len;
-		f->seg_off[i] = (v.d.flags & IVSHMEM2_NET_DESC_POOL) ? v.d.offset :
-								      IVSHMEM2_RING_SEG_SLOT;
-		total += v.d.len;
-		if (!(v.d.flags & IVSHMEM2_NET_DESC_MORE)) {
+		f->seg_len[i] = d.len;
+		total += d.len;
+		if (!(d.flags & IVSHMEM2_NET_DESC_MORE)) {
 			f->nb_slots = i + 1;
 			if (total > IVSHMEM2_NET_MAX_FRAME)
 				goto bad;
@@ -227,20 +251,21 @@ ivshmem2_ring_slot_index(const uint8_t *slots, uint32_t ring_size, const void *a
 }
 
 /*
- * Descriptor value the producer writes for a segment, as one store:
- * @flags IVSHMEM2_NET_DESC_*, @offset inside the own pool area for a POOL
- * segment, else 0.
+ * Post entry @entry (masked) of a segment: @flags IVSHMEM2_NET_DESC_*; for a
+ * POOL segment its @offset inside the own pool area goes to @pool_ref first
+ * (else @offset is unused). The descriptor is one store.
  */
 static inline void
-ivshmem2_ring_desc_write(struct ivshmem2_net_desc *d, uint16_t len, uint16_t flags,
-			 uint32_t offset)
+ivshmem2_ring_desc_write(struct ivshmem2_net_desc *desc, uint32_t *pool_ref, uint32_t entry,
+			 uint16_t len, uint16_t flags, uint32_t offset)
 {
 	union ivshmem2_ring_desc_word v;
 
+	if (flags & IVSHMEM2_NET_DESC_POOL)
+		__atomic_store_n(&pool_ref[entry], offset, __ATOMIC_RELAXED);
 	v.d.len = len;
 	v.d.flags = flags;
-	v.d.offset = offset;
-	__atomic_store_n((uint64_t *)d, v.raw, __ATOMIC_RELAXED);
+	__atomic_store_n((uint32_t *)&desc[entry], v.raw, __ATOMIC_RELAXED);
 }
 
 /* Source of segment @i of frame @f starting at entry @idx. */
@@ -261,12 +286,16 @@ ivshmem2_ring_seg_src(const struct ivshmem2_ring_rx *r, const struct ivshmem2_ri
 static inline const uint8_t *
 ivshmem2_ring_entry_hint(const struct ivshmem2_ring_rx *r, uint32_t idx, uint32_t *len)
 {
-	union ivshmem2_ring_desc_word v;
+	uint32_t entry = idx & r->mask;
+	struct ivshmem2_net_desc d = ivshmem2_ring_desc_read(r->desc, entry);
 
-	v.raw = __atomic_load_n((const uint64_t *)&r->desc[idx & r->mask], __ATOMIC_RELAXED);
-	*len = v.d.len;
-	if ((v.d.flags & IVSHMEM2_NET_DESC_POOL) && v.d.offset < r->pool_size)
-		return r->pool + v.d.offset;
+	*len = d.len;
+	if (d.flags & IVSHMEM2_NET_DESC_POOL) {
+		uint32_t off = __atomic_load_n(&r->pool_ref[entry], __ATOMIC_RELAXED);
+
+		if (off < r->pool_size)
+			return r->pool + off;
+	}
 	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx);
 }
 

@@ -269,20 +269,25 @@ rx_ahead_hint(const struct ivshmem2_rxq_src *s, uint32_t idx)
 	return ivshmem2_ring_entry_hint(&s->ring, idx, &len);
 }
 
-static uint16_t
+/*
+ * One source ring's frames. @zero_copy and @dst_shared are the queue's modes,
+ * passed as constants by the callers below so that each mode compiles to its
+ * own loop: the plain copy mode carries no test for the others.
+ */
+static __rte_always_inline uint16_t
 rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf **pkts,
-	    uint16_t nb_pkts, uint32_t gen)
+	    uint16_t nb_pkts, uint32_t gen, const bool zero_copy, const bool dst_shared)
 {
 	struct ivshmem2_ring_frame f;
 	uint32_t tail, avail, n, rd;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
 	/* Copies into a shared destination stream whole lines from here on (no RFO). */
-	uint32_t stream_min = q->dst_shared && ivshmem2_copy_streams(q->copy) ?
+	uint32_t stream_min = dst_shared && ivshmem2_copy_streams(q->copy) ?
 			      IVSHMEM2_COPY_STREAM_MIN : UINT32_MAX;
 	bool streamed = false;
 
-	if (q->zero_copy)
+	if (zero_copy)
 		rx_zc_reclaim(s);
 	tail = __atomic_load_n(s->ring.peer_tail, __ATOMIC_ACQUIRE);
 	/*
@@ -301,7 +306,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		q->bad_index++;
 		return 0;
 	}
-	if (q->zero_copy) {
+	if (zero_copy) {
 		/* Never hand out more than the slots the producer cannot reuse. */
 		avail = RTE_MIN(avail, q->ring_size - (s->rd - s->head));
 		if (avail == 0)
@@ -309,7 +314,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	}
 	n = RTE_MIN(avail, (uint32_t)nb_pkts);
 	/* Copy mode takes raw mbufs and sets them up with one 8-byte store each. */
-	if (unlikely((q->zero_copy ? rte_pktmbuf_alloc_bulk(q->mp, pkts, n) :
+	if (unlikely((zero_copy ? rte_pktmbuf_alloc_bulk(q->mp, pkts, n) :
 		      rte_mempool_get_bulk(q->mp, (void **)pkts, n)) != 0)) {
 		q->mbuf_fail += n;
 		*q->nombuf += n;
@@ -320,20 +325,21 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
 		rte_prefetch0(rx_ahead_hint(s, rd + got));
 	/* Buffers of the own section: the peer read their first line last. */
-	for (got = 0; q->dst_shared && got < RTE_MIN(n, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
+	for (got = 0; dst_shared && got < RTE_MIN(n, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
 		rte_prefetch0_write(rx_buf(pkts[got]));
 	got = 0;
 	while (got < n && avail > 0) {
 		struct rte_mbuf *m = pkts[got];
 		bool ok;
 
-		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.mask, rd, avail,
+		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.pool_ref,
+						       s->ring.mask, rd, avail,
 						       s->ring.pool_size, &f))) {
 			/* Cut by the zero-copy limit, not by the producer: wait for slots. */
 			if (f.incomplete && rd + avail != tail)
 				break;
 			q->rejected++;
-			if (q->zero_copy) {
+			if (zero_copy) {
 				uint32_t k;
 
 				for (k = 0; k < f.nb_slots; k++)
@@ -348,15 +354,15 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			s->pool_seen = true;
 		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD)
 			rte_prefetch0(rx_ahead_hint(s, rd + f.nb_slots + IVSHMEM2_PREFETCH_AHEAD));
-		if (q->dst_shared && (uint32_t)got + IVSHMEM2_PREFETCH_AHEAD < n)
+		if (dst_shared && (uint32_t)got + IVSHMEM2_PREFETCH_AHEAD < n)
 			rte_prefetch0_write(rx_buf(pkts[got + IVSHMEM2_PREFETCH_AHEAD]));
 		s->rd = rd;
-		if (q->zero_copy) {
+		if (zero_copy) {
 			ok = rx_zc_frame(q, s, m, &f) == 0;
 		} else {
 			*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) =
 				q->mbuf_initializer;
-			m->ol_flags = q->mbuf_ol_flags;
+			m->ol_flags = dst_shared ? q->mbuf_ol_flags : 0;
 			m->packet_type = 0;
 			if (avail > f.nb_slots) {
 				uint32_t next_len;
@@ -368,7 +374,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				 * A buffer of the own section (tx pool) was read by the
 				 * peer last: ask for its lines back before the copy.
 				 */
-				if (q->dst_shared && next_len < stream_min && (uint32_t)got + 1 < n)
+				if (dst_shared && next_len < stream_min && (uint32_t)got + 1 < n)
 					ivshmem2_slot_prefetch_lines(rx_buf(pkts[got + 1]), next_len,
 								     true);
 			}
@@ -376,7 +382,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				void *dst = rte_pktmbuf_mtod(m, void *);
 				const void *src = ivshmem2_ring_seg_src(&s->ring, &f, rd, 0);
 
-				if (q->dst_shared) {
+				if (dst_shared) {
 					ivshmem2_copy_slot(q->copy, dst, src, f.len);
 					streamed |= f.len >= stream_min;
 				} else {
@@ -405,7 +411,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		got++;
 	}
 	if (got < n) {
-		if (q->zero_copy)
+		if (zero_copy)
 			rte_pktmbuf_free_bulk(pkts + got, n - got);
 		else
 			rte_mempool_put_bulk(q->mp, (void **)(pkts + got), n - got);
@@ -414,7 +420,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	if (streamed)
 		ivshmem2_copy_fence();
 	s->rd = rd;
-	if (q->zero_copy) {
+	if (zero_copy) {
 		rx_zc_reclaim(s);
 	} else {
 		s->head = rd;
@@ -425,25 +431,52 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	return got;
 }
 
-uint16_t
-ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+/* Every source ring in turn, from where the last burst stopped; one mode. */
+static __rte_always_inline uint16_t
+rx_burst_mode(struct ivshmem2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts, uint32_t gen,
+	      const bool zero_copy, const bool dst_shared)
 {
-	struct ivshmem2_rxq *q = queue;
-	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
 	uint16_t nb_rx, i, k;
 
-	if (unlikely(gen != q->gen) && !rxq_resync(q, gen))
-		return 0;
 	if (likely(q->nb_src == 1))
-		return rx_from_src(q, &q->src[0], pkts, nb_pkts, gen);
+		return rx_from_src(q, &q->src[0], pkts, nb_pkts, gen, zero_copy, dst_shared);
 	nb_rx = 0;
 	for (i = 0, k = q->next_src; i < q->nb_src && nb_rx < nb_pkts; i++) {
-		nb_rx += rx_from_src(q, &q->src[k], pkts + nb_rx, nb_pkts - nb_rx, gen);
+		nb_rx += rx_from_src(q, &q->src[k], pkts + nb_rx, nb_pkts - nb_rx, gen,
+				     zero_copy, dst_shared);
 		if (++k == q->nb_src)
 			k = 0;
 	}
 	q->next_src = k;
 	return nb_rx;
+}
+
+static __rte_noinline uint16_t
+rx_burst_zero_copy(struct ivshmem2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts,
+		   uint32_t gen)
+{
+	return rx_burst_mode(q, pkts, nb_pkts, gen, true, false);
+}
+
+static __rte_noinline uint16_t
+rx_burst_pinned(struct ivshmem2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts, uint32_t gen)
+{
+	return rx_burst_mode(q, pkts, nb_pkts, gen, false, true);
+}
+
+uint16_t
+ivshmem2_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct ivshmem2_rxq *q = queue;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(gen != q->gen) && !rxq_resync(q, gen))
+		return 0;
+	if (unlikely(q->zero_copy))
+		return rx_burst_zero_copy(q, pkts, nb_pkts, gen);
+	if (unlikely(q->dst_shared))
+		return rx_burst_pinned(q, pkts, nb_pkts, gen);
+	return rx_burst_mode(q, pkts, nb_pkts, gen, false, false);
 }
 
 uint32_t

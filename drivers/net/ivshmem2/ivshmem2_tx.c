@@ -138,7 +138,8 @@ tx_pack_bytes(struct ivshmem2_txq *q, struct tx_pack *p, const uint8_t *src, uin
 
 		if (p->dst == NULL || p->room == 0) {
 			if (p->dst != NULL) {
-				ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask],
+				ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref,
+							 p->t & q->ring.mask,
 							 IVSHMEM2_NET_SLOT_SIZE,
 							 IVSHMEM2_NET_DESC_MORE, 0);
 				p->t++;
@@ -162,13 +163,14 @@ tx_pack_close(struct ivshmem2_txq *q, struct tx_pack *p, uint16_t flags)
 {
 	if (p->dst == NULL)
 		return;
-	ivshmem2_ring_desc_write(&q->ring.desc[p->t & q->ring.mask], (uint16_t)p->off, flags, 0);
+	ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref, p->t & q->ring.mask,
+				 (uint16_t)p->off, flags, 0);
 	p->t++;
 	p->dst = NULL;
 }
 
 /* Copy a multi-segment or large mbuf into a chain of slots. */
-static int
+static __rte_noinline int
 tx_copy_chain(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
 {
 	uint32_t len = m->pkt_len;
@@ -238,7 +240,7 @@ tx_pool_frame_descs(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
  * segments are copied into slots and freed. Returns -1 (ring full: nothing
  * posted), 0 (copied whole: the caller frees @m) or 1 (@m consumed).
  */
-static int
+static __rte_noinline int
 tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32_t *free)
 {
 	uint32_t need = tx_pool_frame_descs(q, m), mask = q->ring.mask;
@@ -261,7 +263,7 @@ tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 			continue;
 		}
 		tx_pack_close(q, &p, IVSHMEM2_NET_DESC_MORE);
-		ivshmem2_ring_desc_write(&q->ring.desc[p.t & mask], m->data_len,
+		ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref, p.t & mask, m->data_len,
 					 IVSHMEM2_NET_DESC_POOL |
 					 (p.t + 1 - *tail < need ? IVSHMEM2_NET_DESC_MORE : 0),
 					 (uint32_t)((uintptr_t)src - q->pool_base));
@@ -317,8 +319,11 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (unlikely(m->pool == q->pool) && len >= IVSHMEM2_TX_POOL_MIN &&
 		    len <= IVSHMEM2_NET_MAX_FRAME) {
 			/* Zero-copy pool (its first segment decides; q->pool NULL: never). */
-			int ret = tx_pool_frame(q, m, &tail, &free);
+			uint32_t t = tail, f = free;	/* tail, free stay in registers */
+			int ret = tx_pool_frame(q, m, &t, &f);
 
+			tail = t;
+			free = f;
 			if (ret < 0)
 				break;
 			if (ret > 0)
@@ -338,7 +343,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			streamed |= len >= stream_min;
 			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
 					   rte_pktmbuf_mtod(m, const void *), len);
-			ivshmem2_ring_desc_write(&q->ring.desc[tail & mask], (uint16_t)len, 0, 0);
+			ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref, tail & mask,
+						 (uint16_t)len, 0, 0);
 			tail++;
 			free--;
 		} else if (len == 0 || len > IVSHMEM2_NET_MAX_FRAME) {
@@ -346,9 +352,14 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(m);
 			pkts[i] = NULL;
 			continue;
-		} else if (tx_copy_chain(q, m, &tail, &free) != 0) {
-			break;
 		} else {
+			uint32_t t = tail, f = free;
+			int ret = tx_copy_chain(q, m, &t, &f);
+
+			tail = t;
+			free = f;
+			if (ret != 0)
+				break;
 			streamed |= len >= stream_min;
 		}
 		bytes += len;

@@ -54,7 +54,9 @@ test_layout_sizes(void)
 			CHECK(l.header_size % 4096 == 0);
 			CHECK(l.slot_offset % IVSHMEM2_NET_CACHE_LINE == 0);
 			CHECK(l.queue_stride % IVSHMEM2_NET_CACHE_LINE == 0);
-			CHECK(l.slot_offset >= l.desc_offset + 8ull * l.ring_size);
+			CHECK(l.pool_ref_offset % IVSHMEM2_NET_CACHE_LINE == 0);
+			CHECK(l.pool_ref_offset >= l.desc_offset + 4ull * l.ring_size);
+			CHECK(l.slot_offset >= l.pool_ref_offset + 4ull * l.ring_size);
 			/* The last queue area of the last channel ends inside the section. */
 			end = ivshmem2_net_queue_offset(&l, peers[j] - 1, peers[j] - 2,
 							l.queues - 1) + l.queue_stride;
@@ -136,6 +138,7 @@ test_index_arithmetic(void)
 }
 
 static struct ivshmem2_net_desc descs[64];
+static uint32_t refs[64];
 
 /* Pool area size the consumer computed, for the scans below. */
 #define TEST_POOL	(1u << 20)
@@ -145,14 +148,13 @@ set_desc(uint32_t i, uint16_t len, uint16_t flags)
 {
 	descs[i & 63].len = len;
 	descs[i & 63].flags = flags;
-	descs[i & 63].offset = 0;
 }
 
 static void
 set_pool_desc(uint32_t i, uint16_t len, uint16_t flags, uint32_t offset)
 {
 	set_desc(i, len, flags | IVSHMEM2_NET_DESC_POOL);
-	descs[i & 63].offset = offset;
+	refs[i & 63] = offset;
 }
 
 /* POOL descriptors: offset and len inside the pool area, checked without overflow. */
@@ -164,58 +166,64 @@ test_frame_scan_pool(void)
 
 	memset(descs, 0, sizeof(descs));
 	set_pool_desc(0, 60, 0, 4096);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 60 &&
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) && f.len == 60 &&
 	      f.seg_off[0] == 4096 && f.seg_len[0] == 60);
 	/* A pool segment may exceed a slot, up to a maximal frame. */
 	set_pool_desc(0, 9000, 0, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 9000);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) && f.len == 9000);
 	set_pool_desc(0, IVSHMEM2_NET_MAX_FRAME + 1, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	/* Exactly at the end of the pool area, and one byte past it. */
 	set_pool_desc(0, 100, 0, TEST_POOL - 100);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) &&
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) &&
 	      f.seg_off[0] == TEST_POOL - 100);
 	set_pool_desc(0, 101, 0, TEST_POOL - 100);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	set_pool_desc(0, 1, 0, TEST_POOL);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
 	set_pool_desc(0, 60, 0, TEST_POOL + 1);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
 	/* offset + len wraps 32 bits. */
 	set_pool_desc(0, 0xffff, 0, 0xffffffffu);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, UINT32_MAX, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, UINT32_MAX, &f));
 	set_pool_desc(0, 60, 0, 0xfffffff0u);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
 	/* No pool area at all: every POOL descriptor is bad. */
 	set_pool_desc(0, 60, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, 0, &f) && f.nb_slots == 1);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 8, 64, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, 0, &f) && f.nb_slots == 1);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, 64, &f));
 	/* POOL with unknown bits, and a zero length. */
 	set_pool_desc(0, 60, 0x0004, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
 	set_pool_desc(0, 0, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f));
-	/* A mixed chain: slot, pool, slot; the slot offsets are ignored. */
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
+	/* A mixed chain: slot, pool, slot; a slot entry's pool reference is ignored. */
 	set_desc(10, 2048, IVSHMEM2_NET_DESC_MORE);
-	descs[10].offset = 0xdeadbeef;
+	refs[10] = 0xdeadbeef;
 	set_pool_desc(11, 5000, IVSHMEM2_NET_DESC_MORE, 8192);
 	set_desc(12, 100, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
 	      f.len == 7148 && f.seg_off[0] == IVSHMEM2_RING_SEG_SLOT && f.seg_off[1] == 8192 &&
 	      f.seg_off[2] == IVSHMEM2_RING_SEG_SLOT);
 	/* Its pool segment out of range: the chain up to it is skipped. */
-	descs[11].offset = TEST_POOL - 4999;
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 2);
+	refs[11] = TEST_POOL - 4999;
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 2);
 	/* Pool segments summing above a maximal frame. */
 	for (i = 20; i < 22; i++)
 		set_pool_desc(i, 4000, IVSHMEM2_NET_DESC_MORE, 0);
 	set_pool_desc(22, 2000, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 3, TEST_POOL, &f) && f.nb_slots == 3);
-	/* Written and read back as one word. */
-	ivshmem2_ring_desc_write(&descs[30], 1234, IVSHMEM2_NET_DESC_POOL, 0x12345678u);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 20, 3, TEST_POOL, &f) && f.nb_slots == 3);
+	/* Written and read back: a POOL entry's reference, a slot entry's none. */
+	refs[30] = refs[31] = 7;
+	ivshmem2_ring_desc_write(descs, refs, 30, 1234, IVSHMEM2_NET_DESC_POOL, 0x12345678u);
+	ivshmem2_ring_desc_write(descs, refs, 31, 60, 0, 0x12345678u);
 	CHECK(descs[30].len == 1234 && descs[30].flags == IVSHMEM2_NET_DESC_POOL &&
-	      descs[30].offset == 0x12345678u);
+	      refs[30] == 0x12345678u && descs[31].len == 60 && descs[31].flags == 0 &&
+	      refs[31] == 7);
+	/* A slot descriptor's length is a slot's; with POOL it may be more. */
+	set_desc(40, IVSHMEM2_NET_SLOT_SIZE + 1, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 40, 1, TEST_POOL, &f));
 }
 
 /* The prefetch hint: a pool segment's place if its offset is inside the area, else the slot. */
@@ -225,7 +233,8 @@ test_entry_hint(void)
 	static uint8_t slots[4 * IVSHMEM2_NET_SLOT_STRIDE];
 	static uint8_t pool[TEST_POOL];
 	struct ivshmem2_ring_rx r = {
-		.desc = descs, .slots = slots, .mask = 3, .pool = pool, .pool_size = TEST_POOL,
+		.desc = descs, .pool_ref = refs, .slots = slots, .mask = 3, .pool = pool,
+		.pool_size = TEST_POOL,
 	};
 	uint32_t len;
 
@@ -250,48 +259,50 @@ test_frame_scan(void)
 
 	memset(descs, 0, sizeof(descs));
 	set_desc(0, 60, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.nb_slots == 1 && f.len == 60);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) && f.nb_slots == 1 &&
+	      f.len == 60);
 	set_desc(0, 2048, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 0, 1, TEST_POOL, &f) && f.len == 2048);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) && f.len == 2048);
 	/* Length 0 and over the slot size are rejected, one entry skipped. */
 	set_desc(0, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	set_desc(0, 2049, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	set_desc(0, 0xffff, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	/* Unknown flag bits. */
 	set_desc(0, 64, 0x8000);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
 	/* A 9000-byte jumbo frame: 4 full slots + 808. */
 	for (i = 0; i < 4; i++)
 		set_desc(10 + i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(14, 808, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, TEST_POOL, &f));
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 10, 5, TEST_POOL, &f));
 	CHECK(f.nb_slots == 5 && f.len == 9000 && f.seg_len[4] == 808 && f.seg_len[0] == 2048);
 	/* The same chain across the ring's wrap point. */
 	for (i = 0; i < 4; i++)
 		set_desc(62 + i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(66, 808, 0);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 62, 10, TEST_POOL, &f) && f.nb_slots == 5);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 62, 10, TEST_POOL, &f) && f.nb_slots == 5);
 	/* Incomplete: producer published only part of the chain. */
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 10, 3, TEST_POOL, &f) && f.nb_slots == 3 &&
 	      f.incomplete);
-	CHECK(ivshmem2_ring_frame_scan(descs, 63, 10, 5, TEST_POOL, &f) && !f.incomplete);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 10, 5, TEST_POOL, &f) && !f.incomplete);
 	/* Endless chain: MORE on every entry; at most MAX_CHAIN skipped at once. */
 	for (i = 20; i < 40; i++)
 		set_desc(i, 100, IVSHMEM2_NET_DESC_MORE);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 20, 20, TEST_POOL, &f));
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 20, 20, TEST_POOL, &f));
 	CHECK(f.nb_slots == IVSHMEM2_NET_MAX_CHAIN && !f.incomplete);
 	/* Chain of max length but total above MAX_FRAME. */
 	for (i = 40; i < 44; i++)
 		set_desc(i, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(44, 2048, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 40, 10, TEST_POOL, &f) && f.nb_slots == 5);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 40, 10, TEST_POOL, &f) && f.nb_slots == 5);
 	/* Bad entry in the middle of a chain: skip up to and including it. */
 	set_desc(50, 2048, IVSHMEM2_NET_DESC_MORE);
 	set_desc(51, 0, 0);
-	CHECK(!ivshmem2_ring_frame_scan(descs, 63, 50, 10, TEST_POOL, &f) && f.nb_slots == 2 &&
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 50, 10, TEST_POOL, &f) &&
+	      f.nb_slots == 2 &&
 	      !f.incomplete);
 }
 
@@ -343,6 +354,9 @@ test_section_and_attach(void)
 	ivshmem2_ring_tx_attach(&tx, a, b, &l, 0, 2, 0);
 	ivshmem2_ring_rx_attach(&rx, b, a, &l, 2, 0, 0);
 	CHECK((const void *)tx.desc == (const void *)rx.desc);
+	CHECK((const void *)tx.pool_ref == (const void *)rx.pool_ref);
+	CHECK((uint8_t *)tx.pool_ref >= (uint8_t *)(tx.desc + l.ring_size) &&
+	      (uint8_t *)(tx.pool_ref + l.ring_size) <= tx.slots);
 	CHECK((const void *)tx.slots == (const void *)rx.slots);
 	CHECK((const void *)tx.tail == (const void *)rx.peer_tail);
 	CHECK((const void *)tx.peer_head == (const void *)rx.head);
@@ -367,7 +381,7 @@ test_section_and_attach(void)
 		      (uint8_t *)tx.tail + l.queue_stride == (uint8_t *)t2.tail);
 	}
 	/* Producer/consumer round trip through the resolved pointers. */
-	ivshmem2_ring_desc_write(&tx.desc[3 & tx.mask], 60, 0, 0);
+	ivshmem2_ring_desc_write(tx.desc, tx.pool_ref, 3 & tx.mask, 60, 0, 0);
 	*tx.tail = 4;
 	*rx.head = 3;
 	{
@@ -375,7 +389,8 @@ test_section_and_attach(void)
 		uint32_t n = ivshmem2_ring_avail(*rx.peer_tail, *rx.head, l.ring_size);
 
 		CHECK(n == 1);
-		CHECK(ivshmem2_ring_frame_scan(rx.desc, rx.mask, 3, n, rx.pool_size, &f) && f.len == 60);
+		CHECK(ivshmem2_ring_frame_scan(rx.desc, rx.pool_ref, rx.mask, 3, n,
+					       rx.pool_size, &f) && f.len == 60);
 		CHECK(ivshmem2_ring_free(*tx.tail, *tx.peer_head, l.ring_size) ==
 		      l.ring_size - 1);
 	}

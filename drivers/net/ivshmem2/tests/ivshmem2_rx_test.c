@@ -24,6 +24,7 @@
 #define RING_SIZE	16u
 
 static struct ivshmem2_net_desc desc[RING_SIZE];
+static uint32_t pool_ref[RING_SIZE];
 static uint8_t slots[RING_SIZE * IVSHMEM2_NET_SLOT_STRIDE];
 static uint32_t peer_tail, head, wake, link_gen = 1;
 
@@ -48,7 +49,7 @@ rxq_new(struct rte_mempool *mp, uint32_t start)
 		return NULL;
 	}
 	q->next_ring[0] = (struct ivshmem2_ring_rx){
-		.desc = desc, .slots = slots, .peer_tail = &peer_tail,
+		.desc = desc, .pool_ref = pool_ref, .slots = slots, .peer_tail = &peer_tail,
 		.head = &head, .wake = &wake, .mask = RING_SIZE - 1,
 	};
 	q->next_nb_src = 1;
@@ -65,7 +66,7 @@ produce_frames(uint32_t n, uint32_t slots)
 
 	while (n-- > 0)
 		for (k = 0; k < slots; k++, idx++)
-			ivshmem2_ring_desc_write(&desc[idx & (RING_SIZE - 1)],
+			ivshmem2_ring_desc_write(desc, pool_ref, idx & (RING_SIZE - 1),
 						 k + 1 < slots ? IVSHMEM2_NET_SLOT_SIZE : 60,
 						 k + 1 < slots ? IVSHMEM2_NET_DESC_MORE : 0, 0);
 	__atomic_store_n(&peer_tail, idx, __ATOMIC_RELEASE);
@@ -198,7 +199,7 @@ test_buffers_outlive_their_queue(struct rte_mempool *mp)
 	      heap_used(), before);
 }
 
-/* The peer's pool area (layout version 2), as rx_attach computes it. */
+/* The peer's pool area (since layout version 2), as rx_attach computes it. */
 #define POOL_SIZE	(16u * 1024)
 static uint8_t pool_area[POOL_SIZE];
 
@@ -239,10 +240,11 @@ test_pool_segments(struct rte_mempool *mp, bool zero_copy)
 		pool_area[i] = (uint8_t)(i * 7);
 	memset(slots + 2 * IVSHMEM2_NET_SLOT_STRIDE, 0x33, IVSHMEM2_NET_SLOT_SIZE);
 	/* 0: pool 100 B at 1000; 1: bad (past the end); 2-3: 2048 B slot + 7000 B pool at 5000. */
-	ivshmem2_ring_desc_write(&desc[0], 100, IVSHMEM2_NET_DESC_POOL, 1000);
-	ivshmem2_ring_desc_write(&desc[1], 100, IVSHMEM2_NET_DESC_POOL, POOL_SIZE - 99);
-	ivshmem2_ring_desc_write(&desc[2], IVSHMEM2_NET_SLOT_SIZE, IVSHMEM2_NET_DESC_MORE, 0);
-	ivshmem2_ring_desc_write(&desc[3], 7000, IVSHMEM2_NET_DESC_POOL, 5000);
+	ivshmem2_ring_desc_write(desc, pool_ref, 0, 100, IVSHMEM2_NET_DESC_POOL, 1000);
+	ivshmem2_ring_desc_write(desc, pool_ref, 1, 100, IVSHMEM2_NET_DESC_POOL, POOL_SIZE - 99);
+	ivshmem2_ring_desc_write(desc, pool_ref, 2, IVSHMEM2_NET_SLOT_SIZE, IVSHMEM2_NET_DESC_MORE,
+				 0);
+	ivshmem2_ring_desc_write(desc, pool_ref, 3, 7000, IVSHMEM2_NET_DESC_POOL, 5000);
 	__atomic_store_n(&peer_tail, 4, __ATOMIC_RELEASE);
 	n = ivshmem2_rx_burst(q, m, 4);
 	CHECK(n == 2 && q->rejected == 1, "got %u frames, %" PRIu64 " rejected", n, q->rejected);

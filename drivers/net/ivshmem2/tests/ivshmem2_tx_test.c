@@ -24,6 +24,7 @@
 #define JUMBO_LEN	9000u	/* 5 slots */
 
 static struct ivshmem2_net_desc desc[RING_SIZE];
+static uint32_t pool_ref[RING_SIZE];
 static uint8_t slots[RING_SIZE * IVSHMEM2_NET_SLOT_STRIDE];
 static uint32_t tail, peer_head, peer_wake, link_gen = 1;
 
@@ -33,6 +34,7 @@ txq_init(struct ivshmem2_txq *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->ring.desc = desc;
+	q->ring.pool_ref = pool_ref;
 	q->ring.slots = slots;
 	q->ring.tail = &tail;
 	q->ring.peer_head = &peer_head;
@@ -145,11 +147,12 @@ static void
 check_pool_desc(uint32_t idx, const struct rte_mbuf *m, uint16_t flags)
 {
 	const struct ivshmem2_net_desc *d = &desc[idx & (RING_SIZE - 1)];
+	uint32_t ref = pool_ref[idx & (RING_SIZE - 1)];
 	uintptr_t off = rte_pktmbuf_mtod(m, uintptr_t) - (uintptr_t)zarea;
 
 	CHECK(d->flags == (IVSHMEM2_NET_DESC_POOL | flags) && d->len == m->data_len &&
-	      d->offset == off, "entry %u: len %u flags %#x offset %u, expected %u %#x %" PRIuPTR,
-	      idx, d->len, d->flags, d->offset, m->data_len, IVSHMEM2_NET_DESC_POOL | flags, off);
+	      ref == off, "entry %u: len %u flags %#x offset %u, expected %u %#x %" PRIuPTR,
+	      idx, d->len, d->flags, ref, m->data_len, IVSHMEM2_NET_DESC_POOL | flags, off);
 }
 
 /* Pool mbufs are posted by offset and held; others copied; given back in order. */
