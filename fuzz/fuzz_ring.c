@@ -216,10 +216,7 @@ write_frames(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t r
 				ref = fuzz_u8(in) & 1 ? fuzz_u32(in) :
 				      fuzz_u32(in) % (uint32_t)(v->l.pool_size + 1);
 			}
-			fuzz_patch(v, area + v->l.pool_ref_offset +
-				   (uint64_t)(tail & mask) * sizeof(ref), &ref, sizeof(ref));
-			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d),
-				   &d, sizeof(d));
+			fuzz_put_entry(v, area, tail & mask, &d, ref);
 			len -= seg;
 			tail++;
 		}
@@ -286,13 +283,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = fuzz_u8(&in) % 32;
 			off = ivshmem2_net_queue_offset(&v->l, remote, me, qq);
 			while (n-- > 0) {
-				uint32_t d = fuzz_u32(&in), ref = fuzz_u32(&in);
-				uint64_t entry = k++ & (v->l.ring_size - 1);
+				uint32_t d = fuzz_u32(&in);
 
-				fuzz_patch(v, off + v->l.desc_offset + entry * sizeof(d), &d,
-					   sizeof(d));
-				fuzz_patch(v, off + v->l.pool_ref_offset + entry * sizeof(ref),
-					   &ref, sizeof(ref));
+				fuzz_put_entry(v, off, k++ & (v->l.ring_size - 1), &d, fuzz_u32(&in));
 			}
 			break;
 		case 5:		/* raw bytes anywhere */

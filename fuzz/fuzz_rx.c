@@ -574,10 +574,7 @@ produce(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote
 			memset(bytes, (uint8_t)(tail + salt), sizeof(bytes));
 			fuzz_patch(v, slot, bytes, RTE_MIN(seg, (uint32_t)sizeof(bytes)));
 			fuzz_patch(v, slot + seg - 1, &salt, 1);
-			fuzz_patch(v, area + v->l.pool_ref_offset +
-				   (uint64_t)(tail & mask) * sizeof(ref), &ref, sizeof(ref));
-			fuzz_patch(v, area + v->l.desc_offset + (uint64_t)(tail & mask) * sizeof(d), &d,
-				   sizeof(d));
+			fuzz_put_entry(v, area, tail & mask, &d, ref);
 			len -= seg;
 			tail++;
 		}
@@ -633,13 +630,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = fuzz_u8(&in) % 16;
 			off = fuzz_ring_area(v, me, remote, k);
 			while (n-- > 0) {
-				uint32_t d = fuzz_u32(&in), ref = fuzz_u32(&in);
-				uint64_t entry = x++ & (v->l.ring_size - 1);
+				uint32_t d = fuzz_u32(&in);
 
-				fuzz_patch(v, off + v->l.desc_offset + entry * sizeof(d), &d,
-					   sizeof(d));
-				fuzz_patch(v, off + v->l.pool_ref_offset + entry * sizeof(ref),
-					   &ref, sizeof(ref));
+				fuzz_put_entry(v, off, x++ & (v->l.ring_size - 1), &d, fuzz_u32(&in));
 			}
 			break;
 		case 3:		/* a well-behaved producer */

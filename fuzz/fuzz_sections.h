@@ -95,6 +95,20 @@ fuzz_patch(struct fuzz_variant *v, uint64_t off, const void *src, uint64_t len)
 	}
 }
 
+/*
+ * The peer writes entry @entry (masked) of the ring whose queue area starts at
+ * @area: the descriptor's bytes at @desc and pool reference @ref.
+ */
+static inline void
+fuzz_put_entry(struct fuzz_variant *v, uint64_t area, uint64_t entry, const void *desc,
+	       uint32_t ref)
+{
+	const uint64_t size = sizeof(struct ivshmem2_net_desc);
+
+	fuzz_patch(v, area + v->l.pool_ref_offset + entry * sizeof(ref), &ref, sizeof(ref));
+	fuzz_patch(v, area + v->l.desc_offset + entry * size, desc, size);
+}
+
 /* Undo the input's writes to the peer's section; zero our own control words. */
 static inline void
 fuzz_sections_clean(struct fuzz_variant *v)
