@@ -458,6 +458,7 @@ static const struct eth_dev_ops ivshmem2_eth_dev_ops = {
 	.tx_queue_setup = ivshmem2_tx_queue_setup,
 	.rx_queue_release = ivshmem2_rx_queue_release,
 	.tx_queue_release = ivshmem2_tx_queue_release,
+	.tx_done_cleanup = ivshmem2_tx_done_cleanup,
 	.rx_queue_intr_enable = ivshmem2_rx_queue_intr_enable,
 	.rx_queue_intr_disable = ivshmem2_rx_queue_intr_disable,
 	.get_monitor_addr = ivshmem2_get_monitor_addr,

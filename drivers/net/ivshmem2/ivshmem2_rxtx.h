@@ -242,6 +242,13 @@ uint32_t ivshmem2_rxq_pending(struct ivshmem2_rxq *q);
  */
 void ivshmem2_txq_held_release(struct ivshmem2_txq *q);
 
+/**
+ * rte_eth_tx_done_cleanup(): give back up to @free_cnt (0: all) pool segments
+ * the peer has consumed, without a burst. Copied frames are freed by their
+ * burst already. Returns the segments given back. Same lcore as the bursts.
+ */
+int ivshmem2_tx_done_cleanup(void *queue, uint32_t free_cnt);
+
 /** Entries sent on @q that the peer has not consumed yet (0 while the link is down). */
 uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);
 

@@ -56,20 +56,24 @@ txq_resync(struct ivshmem2_txq *q, uint32_t gen)
 /* Pool segments returned to the mempool at once. */
 #define IVSHMEM2_TX_FREE_BULK	64u
 
-/* Give back the held segments of entries [q->reclaimed, head). */
-static void
-tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
+/*
+ * Give back the held segments of entries [q->reclaimed, head), at most @max
+ * of them (stopping after the max-th). Returns the segments given back.
+ */
+static uint32_t
+tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head, uint32_t max)
 {
 	struct rte_mbuf *done[IVSHMEM2_TX_FREE_BULK];
-	uint32_t i, n = 0, mask = q->ring_size - 1;
+	uint32_t i, n = 0, given = 0, mask = q->ring_size - 1;
 
-	for (i = q->reclaimed; i != head && q->nb_held != 0; i++) {
+	for (i = q->reclaimed; i != head && q->nb_held != 0 && given < max; i++) {
 		struct rte_mbuf *m = q->held[i & mask];
 
 		if (m == NULL)
 			continue;
 		q->held[i & mask] = NULL;
 		q->nb_held--;
+		given++;
 		/* Segments, not chains: the next pointers of held segments are stale. */
 		m = rte_pktmbuf_prefree_seg(m);
 		if (m == NULL)
@@ -82,18 +86,20 @@ tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head)
 	}
 	if (n != 0)
 		rte_mempool_put_bulk(q->pool, (void **)done, n);
-	q->reclaimed = head;
+	q->reclaimed = given < max ? head : i;
+	return given;
 }
 
 /*
  * Zero-copy: the entries the consumer's @head passed are read. A head outside
  * [q->reclaimed, tail] (consumer resynchronising, or broken) frees nothing.
  */
-static inline void
-tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head)
+static inline uint32_t
+tx_reclaim(struct ivshmem2_txq *q, uint32_t tail, uint32_t head, uint32_t max)
 {
 	if (head - q->reclaimed <= tail - q->reclaimed)
-		tx_reclaim_to(q, head);
+		return tx_reclaim_to(q, head, max);
+	return 0;
 }
 
 /*
@@ -112,7 +118,7 @@ tx_room(struct ivshmem2_txq *q, uint32_t tail, uint32_t *free, uint32_t need)
 		return true;
 	head = __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
 	if (q->nb_held != 0)
-		tx_reclaim(q, tail, head);
+		tx_reclaim(q, tail, head, UINT32_MAX);
 	*free = ivshmem2_ring_free(tail, head, q->ring_size);
 	return *free >= need;
 }
@@ -191,8 +197,21 @@ void
 ivshmem2_txq_held_release(struct ivshmem2_txq *q)
 {
 	if (q->held != NULL && q->nb_held != 0)
-		tx_reclaim_to(q, q->reclaimed + q->ring_size);
+		tx_reclaim_to(q, q->reclaimed + q->ring_size, UINT32_MAX);
 	q->nb_held = 0;
+}
+
+int
+ivshmem2_tx_done_cleanup(void *queue, uint32_t free_cnt)
+{
+	struct ivshmem2_txq *q = queue;
+	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+
+	/* Copied frames are freed in their burst: only held pool segments are left. */
+	if (q->nb_held == 0 || gen != q->gen || !ivshmem2_gen_up(gen))
+		return 0;
+	return (int)tx_reclaim(q, q->tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+			       free_cnt == 0 ? UINT32_MAX : free_cnt);
 }
 
 /* True if segment @m lies in the queue's pool area: a direct mbuf of the pool. */
@@ -301,7 +320,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(q->nb_held != 0)) {
 		uint32_t head = __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE);
 
-		tx_reclaim(q, tail, head);
+		tx_reclaim(q, tail, head, UINT32_MAX);
 		free = ivshmem2_ring_free(tail, head, q->ring_size);
 	}
 	tx_room(q, tail, &free, nb_pkts);	/* short: the loop stops where it is full */

@@ -186,13 +186,27 @@ test_pool_posted_held_reclaimed(struct rte_mempool *mp)
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 2 && zpool_out() == 2 && held[0] == NULL && held[2] != NULL,
 	      "after head 2: held %u, out %u", q.nb_held, zpool_out());
+	/* tx_done_cleanup without a burst: nothing new consumed, nothing back. */
+	CHECK(ivshmem2_tx_done_cleanup(&q, 0) == 0 && q.nb_held == 2, "cleanup freed early");
+	/* Both consumed, one asked for: one back; then the rest. */
+	peer_head = 4;
+	CHECK(ivshmem2_tx_done_cleanup(&q, 1) == 1 && q.nb_held == 1 && zpool_out() == 1 &&
+	      held[2] == NULL && held[3] != NULL, "cleanup of 1: held %u", q.nb_held);
+	CHECK(ivshmem2_tx_done_cleanup(&q, 0) == 1 && q.nb_held == 0 && zpool_out() == 0,
+	      "cleanup of all: held %u", q.nb_held);
+	/* Held again (the same mbufs back on entries 4-5: their slots are free). */
+	m[0] = chain(zpool, 1000, 2048);
+	m[1] = chain(zpool, 1000, 2048);
+	if (m[0] == NULL || m[1] == NULL)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && q.nb_held == 2, "held %u", q.nb_held);
 	/* A head outside [reclaimed, tail] frees nothing. */
 	peer_head = 2 - RING_SIZE;
 	ivshmem2_tx_burst(&q, m, 0);
 	peer_head = 9;
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 2 && zpool_out() == 2, "a bad head freed: held %u", q.nb_held);
-	peer_head = 4;
+	peer_head = 6;
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 0 && zpool_out() == 0, "all consumed: held %u, out %u", q.nb_held,
 	      zpool_out());
@@ -201,11 +215,11 @@ test_pool_posted_held_reclaimed(struct rte_mempool *mp)
 	if (m[0] == NULL)
 		return;
 	memset(rte_pktmbuf_mtod(m[0], void *), 0x33, IVSHMEM2_TX_POOL_MIN - 1);
-	CHECK(ivshmem2_tx_burst(&q, m, 1) == 1 && desc[4].flags == 0 &&
-	      desc[4].len == IVSHMEM2_TX_POOL_MIN - 1 &&
-	      slots[4 * IVSHMEM2_NET_SLOT_STRIDE] == 0x33 && q.nb_held == 0 &&
-	      zpool_out() == 0 && q.pool_posted == 3, "short pool frame: flags %#x held %u",
-	      desc[4].flags, q.nb_held);
+	CHECK(ivshmem2_tx_burst(&q, m, 1) == 1 && desc[6].flags == 0 &&
+	      desc[6].len == IVSHMEM2_TX_POOL_MIN - 1 &&
+	      slots[6 * IVSHMEM2_NET_SLOT_STRIDE] == 0x33 && q.nb_held == 0 &&
+	      zpool_out() == 0 && q.pool_posted == 5, "short pool frame: flags %#x held %u",
+	      desc[6].flags, q.nb_held);
 }
 
 /* A jumbo frame in pool mbufs: a POOL descriptor per segment, MORE on all but the last. */
