@@ -196,12 +196,14 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, const uint32_t *p
 		if (__builtin_expect(ivshmem2_ring_slot_desc_ok(d), 1)) {
 			f->seg_off[i] = IVSHMEM2_RING_SEG_SLOT;
 		} else {
-			/* Only a POOL entry's reference is read: copied frames skip its line. */
-			uint32_t off = __atomic_load_n(&pool_ref[entry], __ATOMIC_RELAXED);
+			bool pool = (d.flags & IVSHMEM2_NET_DESC_POOL) != 0 &&
+				    (d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) == 0;
+			uint32_t off = 0;
 
-			if (!(d.flags & IVSHMEM2_NET_DESC_POOL) ||
-			    (d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) != 0 ||
-			    !ivshmem2_ring_pool_seg_ok(d.len, off, pool_size)) {
+			/* Only a POOL entry's reference is read: copied frames skip its line. */
+			if (pool)
+				off = __atomic_load_n(&pool_ref[entry], __ATOMIC_RELAXED);
+			if (!pool || !ivshmem2_ring_pool_seg_ok(d.len, off, pool_size)) {
 				f->nb_slots = i + 1;
 				goto bad;
 			}
