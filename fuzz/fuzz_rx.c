@@ -103,25 +103,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* As ivshmem2_ethdev.c computes it for port 0. */
-static uint64_t
-mbuf_initializer(void)
-{
-	struct rte_mbuf m = { .buf_addr = NULL };
-
-	m.nb_segs = 1;
-	m.data_off = RTE_PKTMBUF_HEADROOM;
-	m.port = 0;
-	rte_mbuf_refcnt_set(&m, 1);
-	return *(uint64_t *)RTE_PTR_ADD(&m, offsetof(struct rte_mbuf, rearm_data));
-}
-
 static void
 queue_setup(struct fuzz_variant *v, bool zc, struct rte_mempool *mp)
 {
 	memset(&rxq, 0, sizeof(rxq));
 	rxq.mp = mp;
-	rxq.mbuf_initializer = mbuf_initializer();
+	rxq.mbuf_initializer = ivshmem2_mbuf_initializer(0);
 	rxq.data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	rxq.link_gen = &link_gen;
 	rxq.gen = IVSHMEM2_GEN_NONE;

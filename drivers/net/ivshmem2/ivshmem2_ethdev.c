@@ -256,19 +256,6 @@ ivshmem2_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 	return 0;
 }
 
-/* The rearm_data word of a fresh single-segment mbuf received on @port. */
-static uint64_t
-mbuf_initializer(uint16_t port)
-{
-	struct rte_mbuf m = { .buf_addr = NULL };
-
-	m.nb_segs = 1;
-	m.data_off = RTE_PKTMBUF_HEADROOM;
-	m.port = port;
-	rte_mbuf_refcnt_set(&m, 1);
-	return *(uint64_t *)RTE_PTR_ADD(&m, offsetof(struct rte_mbuf, rearm_data));
-}
-
 static int
 ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte_unused,
 			unsigned int socket_id __rte_unused,
@@ -283,7 +270,7 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	if (q == NULL)
 		return -ENOMEM;
 	q->mp = mp;
-	q->mbuf_initializer = mbuf_initializer(dev->data->port_id);
+	q->mbuf_initializer = ivshmem2_mbuf_initializer(dev->data->port_id);
 	/* A pool of pinned external buffers keeps the flag on every free mbuf. */
 	if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
 		ivshmem2_rxq_pinned_pool(q);	/* such as a tx pool */

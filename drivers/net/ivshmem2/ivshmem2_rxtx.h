@@ -180,6 +180,19 @@ struct ivshmem2_rxq_src {
 	struct ivshmem2_zc_slot *zc_slot;	/**< zero-copy: [ring_size] */
 };
 
+/* The rearm_data word of a fresh single-segment mbuf received on @port (rx queue setup). */
+static inline uint64_t
+ivshmem2_mbuf_initializer(uint16_t port)
+{
+	struct rte_mbuf m = { .buf_addr = NULL };
+
+	m.nb_segs = 1;
+	m.data_off = RTE_PKTMBUF_HEADROOM;
+	m.port = port;
+	rte_mbuf_refcnt_set(&m, 1);
+	return *(uint64_t *)RTE_PTR_ADD(&m, offsetof(struct rte_mbuf, rearm_data));
+}
+
 struct ivshmem2_rxq {
 	struct rte_mempool *mp;
 	uint64_t mbuf_initializer;	/**< rearm_data of a fresh mbuf of this queue */

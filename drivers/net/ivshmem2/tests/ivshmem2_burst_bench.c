@@ -34,7 +34,6 @@ static int
 queues_setup(struct ivshmem2_txq *tq, struct ivshmem2_rxq *rq, struct rte_mempool *mp)
 {
 	struct ivshmem2_net_layout l;
-	struct rte_mbuf tmpl = { .buf_addr = NULL };
 	uint8_t *a, *b;
 	const char *why;
 
@@ -57,11 +56,7 @@ queues_setup(struct ivshmem2_txq *tq, struct ivshmem2_rxq *rq, struct rte_mempoo
 	rq->next_nb_src = 1;
 	rq->next_pairing = 1;
 	rq->mp = mp;
-	tmpl.nb_segs = 1;
-	tmpl.data_off = RTE_PKTMBUF_HEADROOM;
-	rte_mbuf_refcnt_set(&tmpl, 1);
-	rq->mbuf_initializer = *(uint64_t *)RTE_PTR_ADD(&tmpl,
-							offsetof(struct rte_mbuf, rearm_data));
+	rq->mbuf_initializer = ivshmem2_mbuf_initializer(0);
 	rq->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	rq->link_gen = &link_gen;
 	rq->gen = IVSHMEM2_GEN_NONE;
