@@ -115,11 +115,11 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 	idx = head;
 	while (avail > 0) {
 		struct ivshmem2_ring_frame f;
-		uint32_t want_len, want_slots, i, sum = 0;
+		uint32_t want_len, want_slots, want_own, i, sum = 0;
 		bool ok;
 
 		want_slots = fuzz_ref_scan(r.desc, r.pool_ref, r.mask, idx, avail, r.pool_size,
-					   &want_len, NULL, NULL);
+					   &want_len, NULL, NULL, &want_own);
 		memset(&f, 0xa5, sizeof(f));
 		ok = ivshmem2_ring_frame_scan(r.desc, r.pool_ref, r.mask, idx, avail, r.pool_size,
 					      &f);
@@ -132,20 +132,27 @@ consume(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_t queue, ui
 			   ok ? "valid" : "bad", want_len);
 		if (ok) {
 			FUZZ_CHECK(f.len == want_len, "len %u, reference %u", f.len, want_len);
+			FUZZ_CHECK(f.own_segs == want_own, "RETURN segments %#x, reference %#x",
+				   f.own_segs, want_own);
 			for (i = 0; i < f.nb_slots; i++) {
 				const uint8_t *s = ivshmem2_ring_seg_src(&r, &f, idx, i);
 				bool pool = f.seg_off[i] != IVSHMEM2_RING_SEG_SLOT;
+				bool back = (f.own_segs >> i) & 1;
+				const uint8_t *sec = back ? v->own : v->peer;
 				uint32_t k;
 
 				FUZZ_CHECK(f.seg_len[i] >= 1 &&
 					   f.seg_len[i] <= (pool ? IVSHMEM2_NET_MAX_FRAME :
 							    IVSHMEM2_NET_SLOT_SIZE), "seg_len %u",
 					   f.seg_len[i]);
-				FUZZ_CHECK(fuzz_inside(s, f.seg_len[i], v->peer, l->section_size),
+				FUZZ_CHECK(fuzz_inside(s, f.seg_len[i], sec, l->section_size),
 					   "segment of index %u", idx + i);
 				/* A pool segment lies in the pool area, past every ring. */
-				FUZZ_CHECK(!pool || fuzz_inside(s, f.seg_len[i], v->peer + l->pool_offset,
-								l->pool_size), "pool segment %u", idx + i);
+				FUZZ_CHECK(!pool || fuzz_inside(s, f.seg_len[i],
+								sec + l->pool_offset, l->pool_size),
+					   "pool segment %u", idx + i);
+				FUZZ_CHECK(!back || pool, "RETURN segment %u outside the pool",
+					   idx + i);
 				FUZZ_CHECK(pool || ivshmem2_ring_slot_index(r.slots, l->ring_size, s) ==
 					   ((idx + i) & r.mask), "slot index");
 				for (k = 0; k < f.seg_len[i]; k += 64)
@@ -212,7 +219,13 @@ write_frames(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t r
 			d.flags = len > seg ? IVSHMEM2_NET_DESC_MORE : 0;
 			/* Some segments in the pool area, at any offset (in range or not). */
 			if (fuzz_u8(in) & 1) {
-				d.flags |= IVSHMEM2_NET_DESC_POOL;
+				uint8_t kind = fuzz_u8(in);
+
+				/* The producer's pool, ours (RETURN), or both flags (bad). */
+				d.flags |= kind & 1 ? IVSHMEM2_NET_DESC_RETURN :
+						      IVSHMEM2_NET_DESC_POOL;
+				if ((kind & 6) == 6)
+					d.flags |= IVSHMEM2_NET_DESC_POOL;
 				ref = fuzz_u8(in) & 1 ? fuzz_u32(in) :
 				      fuzz_u32(in) % (uint32_t)(v->l.pool_size + 1);
 			}

@@ -253,7 +253,7 @@ model_resync(void)
 /* The bytes of frame @first..+@nb_slots of @src equal @m's data (copy mode). */
 static void
 check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
-	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
+	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t own, uint32_t nb_slots)
 {
 	static uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
 	const uint8_t *data = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
@@ -261,8 +261,9 @@ check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 
 	FUZZ_CHECK(data != NULL, "mbuf chain shorter than its pkt_len");
 	for (i = 0; i < nb_slots; i++) {
-		const uint8_t *slot = seg_off[i] != UINT32_MAX ? r->pool + seg_off[i] :
-				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i);
+		const uint8_t *slot = seg_off[i] == UINT32_MAX ?
+				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i) :
+				      ((own >> i) & 1 ? r->own_pool : r->pool) + seg_off[i];
 
 		FUZZ_CHECK(memcmp(data + off, slot, seg_len[i]) == 0,
 			   "bytes of slot %u differ in the mbuf", first + i);
@@ -272,7 +273,7 @@ check_copy(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 
 static void
 check_zc(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
-	 const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
+	 const uint16_t *seg_len, const uint32_t *seg_off, uint32_t own, uint32_t nb_slots)
 {
 	struct rte_mbuf *seg = m;
 	uint32_t i;
@@ -280,8 +281,9 @@ check_zc(const struct ivshmem2_ring_rx *r, struct rte_mbuf *m, uint32_t first,
 	FUZZ_CHECK(m->nb_segs == nb_slots, "zero-copy frame of %u slots in %u mbufs", nb_slots,
 		   m->nb_segs);
 	for (i = 0; i < nb_slots; i++, seg = seg->next) {
-		const uint8_t *want = seg_off[i] != UINT32_MAX ? r->pool + seg_off[i] :
-				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i);
+		const uint8_t *want = seg_off[i] == UINT32_MAX ?
+				      ivshmem2_ring_slot_ro(r->slots, r->mask, first + i) :
+				      ((own >> i) & 1 ? r->own_pool : r->pool) + seg_off[i];
 
 		FUZZ_CHECK(seg != NULL && RTE_MBUF_HAS_EXTBUF(seg), "segment %u not attached", i);
 		FUZZ_CHECK(rte_pktmbuf_mtod(seg, const uint8_t *) == want &&
@@ -311,27 +313,27 @@ held_free_all(void)
  * some valid frames were dropped: the returned ones are a subsequence).
  */
 static bool
-frame_is(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len)
+frame_is(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len, uint16_t seg_len,
+	 uint32_t seg_off, uint32_t own)
 {
 	const struct ivshmem2_ring_rx *r = &rxq.src[src].ring;
 	static uint8_t buf[IVSHMEM2_NET_MAX_FRAME];
-	const uint8_t *data;
+	const uint8_t *data, *want = seg_off == UINT32_MAX ?
+		ivshmem2_ring_slot_ro(r->slots, r->mask, first) :
+		((own & 1) ? r->own_pool : r->pool) + seg_off;
 
 	if (m->pkt_len != len)
 		return false;
 	if (rxq.zero_copy)
-		return rte_pktmbuf_mtod(m, const uint8_t *) ==
-		       ivshmem2_ring_slot_ro(r->slots, r->mask, first);
+		return rte_pktmbuf_mtod(m, const uint8_t *) == want;
 	data = rte_pktmbuf_read(m, 0, len, buf);
-	return data != NULL &&
-	       memcmp(data, ivshmem2_ring_slot_ro(r->slots, r->mask, first),
-		      RTE_MIN(len, (uint32_t)IVSHMEM2_NET_SLOT_SIZE)) == 0;
+	return data != NULL && memcmp(data, want, seg_len) == 0;
 }
 
 /* One returned frame of @src: check it, then free or hold it. */
 static void
 take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
-	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t nb_slots)
+	   const uint16_t *seg_len, const uint32_t *seg_off, uint32_t own, uint32_t nb_slots)
 {
 	const struct ivshmem2_ring_rx *r = &rxq.src[src].ring;
 	uint32_t sum = 0, n = 0;
@@ -348,7 +350,7 @@ take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
 	if (rxq.zero_copy) {
 		uint32_t i;
 
-		check_zc(r, m, first, seg_len, seg_off, nb_slots);
+		check_zc(r, m, first, seg_len, seg_off, own, nb_slots);
 		/* A slot the application still holds is never handed out again. */
 		for (i = 0; i < nb_slots; i++)
 			FUZZ_CHECK(!held_covers_slot(src, (first + i) & r->mask),
@@ -356,7 +358,7 @@ take_frame(uint16_t src, struct rte_mbuf *m, uint32_t first, uint32_t len,
 				   src);
 		mdl.held[mdl.nb_held++] = (struct held){ m, src, first, nb_slots };
 	} else {
-		check_copy(r, m, first, seg_len, seg_off, nb_slots);
+		check_copy(r, m, first, seg_len, seg_off, own, nb_slots);
 		rte_pktmbuf_free(m);
 	}
 }
@@ -417,18 +419,20 @@ burst(uint16_t nb_pkts)
 		while (idx != rd1) {
 			uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN];
 			uint32_t seg_off[IVSHMEM2_NET_MAX_CHAIN];
-			uint32_t len, n;
+			uint32_t len, n, own;
 
 			n = fuzz_ref_scan(s->ring.desc, s->ring.pool_ref, s->ring.mask, idx, a,
-					  s->ring.pool_size, &len, seg_len, seg_off);
+					  s->ring.pool_size, &len, seg_len, seg_off, &own);
 			FUZZ_CHECK(n >= 1 && n <= rd1 - idx, "source %u: rd %u is not a frame "
 				   "boundary (frame at %u spans %u)", k, rd1, idx, n);
 			if (len == 0) {
 				bad++;
-			} else if (!failed || (taken < got && frame_is(k, pkts[taken], idx, len))) {
+			} else if (!failed || (taken < got &&
+						  frame_is(k, pkts[taken], idx, len, seg_len[0],
+							   seg_off[0], own))) {
 				FUZZ_CHECK(taken < got, "source %u: frame at %u not returned", k,
 					   idx);
-				take_frame(k, pkts[taken++], idx, len, seg_len, seg_off, n);
+				take_frame(k, pkts[taken++], idx, len, seg_len, seg_off, own, n);
 				frames++;
 			}
 			idx += n;
@@ -548,13 +552,16 @@ produce(struct fuzz_variant *v, struct fuzz_in *in, uint32_t me, uint32_t remote
 			 */
 			if (salt & 1) {
 				uint8_t how = fuzz_u8(in);
+				/* RETURN: our own pool area (the pattern stays in the slot). */
+				bool back = how & 2;
 
-				d.flags |= IVSHMEM2_NET_DESC_POOL;
+				d.flags |= back ? IVSHMEM2_NET_DESC_RETURN : IVSHMEM2_NET_DESC_POOL;
 				if (how & 1 || v->l.pool_size < seg) {
 					ref = fuzz_u32(in);
 				} else {
 					ref = fuzz_u32(in) % (uint32_t)(v->l.pool_size - seg + 1);
-					slot = v->l.pool_offset + ref;
+					if (!back)
+						slot = v->l.pool_offset + ref;
 				}
 			}
 			/* The first and last bytes of the segment carry a pattern. */

@@ -159,27 +159,34 @@ fuzz_set_peer_tail(struct fuzz_variant *v, uint32_t me, uint32_t remote, uint32_
 static inline uint32_t
 fuzz_ref_scan(const struct ivshmem2_net_desc *desc, const uint32_t *pool_ref, uint32_t mask,
 	      uint32_t idx, uint32_t avail, uint32_t pool_size, uint32_t *len, uint16_t *seg_len,
-	      uint32_t *seg_off)
+	      uint32_t *seg_off, uint32_t *own_segs)
 {
 	uint32_t i, total = 0;
 
 	*len = 0;
+	if (own_segs != NULL)
+		*own_segs = 0;
 	for (i = 0; i < avail; i++) {
 		struct ivshmem2_net_desc d = desc[(idx + i) & mask];
 		uint32_t ref = pool_ref[(idx + i) & mask];
 
 		if (i == IVSHMEM2_NET_MAX_CHAIN)
 			return i;	/* longer than any frame */
+		/* POOL: the producer's pool area; RETURN: ours; never both. */
 		bool pool = (d.flags & IVSHMEM2_NET_DESC_POOL) != 0;
+		bool back = (d.flags & IVSHMEM2_NET_DESC_RETURN) != 0;
 
-		if (d.len < 1 || d.len > (pool ? IVSHMEM2_NET_MAX_FRAME : IVSHMEM2_NET_SLOT_SIZE) ||
-		    (d.flags & ~3u) != 0 ||
-		    (pool && (uint64_t)ref + d.len > pool_size))
+		if (d.len < 1 ||
+		    d.len > (pool || back ? IVSHMEM2_NET_MAX_FRAME : IVSHMEM2_NET_SLOT_SIZE) ||
+		    (d.flags & ~7u) != 0 || (pool && back) ||
+		    ((pool || back) && (uint64_t)ref + d.len > pool_size))
 			return i + 1;
 		if (seg_len != NULL)
 			seg_len[i] = d.len;
 		if (seg_off != NULL)
-			seg_off[i] = pool ? ref : UINT32_MAX;
+			seg_off[i] = pool || back ? ref : UINT32_MAX;
+		if (own_segs != NULL && back)
+			*own_segs |= 1u << i;
 		total += d.len;
 		if ((d.flags & IVSHMEM2_NET_DESC_MORE) == 0) {
 			if (total <= IVSHMEM2_NET_MAX_FRAME)

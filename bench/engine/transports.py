@@ -37,8 +37,12 @@ class Transport:
 
 
 def _ivshmem2(**devargs):
+    return _ivshmem2_pair(devargs, devargs)
+
+
+def _ivshmem2_pair(devargs_a: dict, devargs_b: dict):
     def vdevs(node, group):
-        return [group.vdev(**devargs)], [group.vdev(**devargs)]
+        return [group.vdev(**devargs_a)], [group.vdev(**devargs_b)]
     return vdevs
 
 
@@ -95,6 +99,14 @@ TRANSPORTS: Dict[str, Transport] = {t.name: t for t in [
               f"peers, server -o {POOL_SERVER['output_size']})",
               _ivshmem2(tx_pool=POOL_MBUFS), needs_server=True, load_pmd=True,
               server=POOL_SERVER,
+              not_applicable={"uni": "txonly allocates from testpmd's pool"}),
+    # A's rx fills its pool; B's zero-copy rx forwards A's frames back as
+    # RETURN entries: a round trip costs one copy (A's), as with memif-zc.
+    Transport("ivshmem2-pool-zc",
+              f"net_ivshmem2, tx-pool={POOL_MBUFS} on A, zero-copy RX on B (B sends A's frames "
+              f"back without a copy; server -o {POOL_SERVER['output_size']})",
+              _ivshmem2_pair(dict(tx_pool=POOL_MBUFS), dict(zero_copy="yes")),
+              needs_server=True, load_pmd=True, server=POOL_SERVER, writable_rx=False,
               not_applicable={"uni": "txonly allocates from testpmd's pool"}),
     Transport("memif", "net_memif, copy mode", _memif(False)),
     Transport("memif-zc", "net_memif, client zero-copy (zero-copy=yes on B)", _memif(True),

@@ -40,8 +40,11 @@
 
 #define IVSHMEM2_NET_PROTOCOL		0x4932u	/* user-defined range, "I2" */
 #define IVSHMEM2_NET_MAGIC		0x544e3249u	/* "I2NT" little-endian */
-/* 2: 8-byte descriptors and pool area; 3: 4-byte descriptors, pool references apart */
-#define IVSHMEM2_NET_LAYOUT_VERSION	3u
+/*
+ * 2: 8-byte descriptors and pool area; 3: 4-byte descriptors, pool references
+ * apart; 4: RETURN descriptors.
+ */
+#define IVSHMEM2_NET_LAYOUT_VERSION	4u
 
 #define IVSHMEM2_NET_CACHE_LINE		64u
 #define IVSHMEM2_NET_SLOT_SIZE		2048u	/* payload bytes per slot */
@@ -86,7 +89,9 @@
 /* Descriptor flags. */
 #define IVSHMEM2_NET_DESC_MORE		0x0001u	/* frame continues in the next entry */
 #define IVSHMEM2_NET_DESC_POOL		0x0002u	/* bytes at offset in the pool area */
-#define IVSHMEM2_NET_DESC_FLAGS_KNOWN	(IVSHMEM2_NET_DESC_MORE | IVSHMEM2_NET_DESC_POOL)
+#define IVSHMEM2_NET_DESC_RETURN	0x0004u	/* bytes at offset in the consumer's pool area */
+#define IVSHMEM2_NET_DESC_FLAGS_KNOWN \
+	(IVSHMEM2_NET_DESC_MORE | IVSHMEM2_NET_DESC_POOL | IVSHMEM2_NET_DESC_RETURN)
 
 /*
  * One per ring entry, in the producer's section; written and read as one
@@ -95,7 +100,12 @@
  * pool reference (a u32 in the queue area's pool_ref[] array, written before
  * the descriptor) in the producer's section, len 1..IVSHMEM2_NET_MAX_FRAME,
  * and the producer does not reuse them before the consumer's head passed
- * the entry.
+ * the entry. RETURN is POOL with the roles swapped: the bytes lie in the
+ * consumer's own pool area, where the consumer posted them as a POOL entry
+ * that the producer received without a copy and now sends back. The
+ * consumer's own entry stays unconsumed until the producer's is, so the
+ * bytes cannot change before the consumer read them; and a wrong offset
+ * makes the consumer read only its own memory.
  */
 struct ivshmem2_net_desc {
 	uint16_t len;		/* bytes of this segment */

@@ -272,9 +272,21 @@ main(int argc, char **argv)
 		PUT_AT(0xffff, IVSHMEM2_NET_DESC_POOL, 0xffffffffu);
 		PUT_AT(60, IVSHMEM2_NET_DESC_POOL, 0xfffffff0u);
 		PUT_AT(IVSHMEM2_NET_MAX_FRAME + 1, IVSHMEM2_NET_DESC_POOL, 0);
-		PUT_AT(60, IVSHMEM2_NET_DESC_POOL | 0x0004, 0);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL | IVSHMEM2_NET_DESC_RETURN, 0);
+		PUT_AT(60, IVSHMEM2_NET_DESC_POOL | 0x0008, 0);
 		PUT_AT(0, IVSHMEM2_NET_DESC_POOL, 0);
-		rejected += 8;
+		rejected += 9;
+		/*
+		 * RETURN entries point into the PMD's own pool area: inside it
+		 * they are frames (of its own bytes), past its end rejections.
+		 */
+		for (i = 0; i < 4 && pool >= 9000; i++, valid++)
+			PUT_AT(i & 1 ? 9000 : 1500, IVSHMEM2_NET_DESC_RETURN, 0);
+		PUT_AT(60, IVSHMEM2_NET_DESC_RETURN, pool);
+		PUT_AT(0xffff, IVSHMEM2_NET_DESC_RETURN, 0xffffffffu);
+		PUT_AT(61, IVSHMEM2_NET_DESC_RETURN, pool - 60);
+		PUT_AT(60, IVSHMEM2_NET_DESC_RETURN | 0x0008, 0);
+		rejected += 4;
 		/* A chain of a slot and a pool segment out of range: one rejection. */
 		PUT(2048, IVSHMEM2_NET_DESC_MORE);
 		PUT_AT(100, IVSHMEM2_NET_DESC_POOL, 0x80000000u);

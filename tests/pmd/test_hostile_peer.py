@@ -41,7 +41,7 @@ def test_hostile_peer_is_contained(paths, sut_node):
     assert pmd.wait_link_status_down(0), f"{pmd.name}: port 0 link not down within 20 s"
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_older_layout_version_peer_is_refused(paths, sut_node, version):
     """A peer of layout version 1 (no pool area) or 2 (8-byte descriptors) is reported, never
     paired."""

@@ -143,6 +143,8 @@ ivshmem2_ring_tx_attach(struct ivshmem2_ring_tx *r, void *own, const void *peer,
 	r->peer_head = &theirs->head;
 	r->peer_wake = &theirs->wake;
 	r->mask = l->ring_size - 1;
+	r->peer_pool = (const uint8_t *)peer + l->pool_offset;
+	r->pool_size = (uint32_t)l->pool_size;
 }
 
 void
@@ -162,5 +164,6 @@ ivshmem2_ring_rx_attach(struct ivshmem2_ring_rx *r, void *own, const void *peer,
 	r->mask = l->ring_size - 1;
 	/* Our own computation of the peer's pool area, never a size the peer wrote. */
 	r->pool = (const uint8_t *)peer + l->pool_offset;
+	r->own_pool = (const uint8_t *)own + l->pool_offset;
 	r->pool_size = (uint32_t)l->pool_size;
 }

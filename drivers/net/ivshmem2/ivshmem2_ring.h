@@ -27,6 +27,8 @@ struct ivshmem2_ring_tx {
 	const uint32_t *peer_head;		/**< remote's section */
 	const uint32_t *peer_wake;		/**< remote's section */
 	uint32_t mask;				/**< ring_size - 1 */
+	uint32_t pool_size;			/**< of each pool area (our layout) */
+	const uint8_t *peer_pool;		/**< remote's section: frames to RETURN */
 };
 
 /* Consumer side of one ring (remote -> me). */
@@ -40,6 +42,7 @@ struct ivshmem2_ring_rx {
 	uint32_t mask;
 	uint32_t pool_size;			/**< of the peer's pool area (our layout) */
 	const uint8_t *pool;			/**< remote's section: its pool area */
+	const uint8_t *own_pool;		/**< own section: RETURN segments */
 };
 
 /* Why a peer's section or channel cannot be used (for logs and xstats). */
@@ -139,6 +142,7 @@ struct ivshmem2_ring_frame {
 	uint16_t seg_len[IVSHMEM2_NET_MAX_CHAIN]; /* snapshot of each len */
 	/* Pool offset of each segment, checked; IVSHMEM2_RING_SEG_SLOT: in the slot. */
 	uint32_t seg_off[IVSHMEM2_NET_MAX_CHAIN];
+	uint32_t own_segs;			/* bit i: segment i is a RETURN (own pool) */
 };
 
 union ivshmem2_ring_desc_word {
@@ -189,6 +193,7 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, const uint32_t *p
 	uint32_t i, total = 0;
 
 	f->incomplete = false;
+	f->own_segs = 0;
 	for (i = 0; i < IVSHMEM2_NET_MAX_CHAIN && i < avail; i++) {
 		uint32_t entry = (idx + i) & mask;
 		struct ivshmem2_net_desc d = ivshmem2_ring_desc_read(desc, entry);
@@ -196,7 +201,11 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, const uint32_t *p
 		if (__builtin_expect(ivshmem2_ring_slot_desc_ok(d), 1)) {
 			f->seg_off[i] = IVSHMEM2_RING_SEG_SLOT;
 		} else {
-			bool pool = (d.flags & IVSHMEM2_NET_DESC_POOL) != 0 &&
+			uint16_t where = d.flags &
+					 (IVSHMEM2_NET_DESC_POOL | IVSHMEM2_NET_DESC_RETURN);
+			/* Exactly one of POOL and RETURN: both areas have our layout's size. */
+			bool pool = (where == IVSHMEM2_NET_DESC_POOL ||
+				     where == IVSHMEM2_NET_DESC_RETURN) &&
 				    (d.flags & ~IVSHMEM2_NET_DESC_FLAGS_KNOWN) == 0;
 			uint32_t off = 0;
 
@@ -208,6 +217,8 @@ ivshmem2_ring_frame_scan(const struct ivshmem2_net_desc *desc, const uint32_t *p
 				goto bad;
 			}
 			f->seg_off[i] = off;
+			if (where == IVSHMEM2_NET_DESC_RETURN)
+				f->own_segs |= 1u << i;
 		}
 		f->seg_len[i] = d.len;
 		total += d.len;
@@ -254,8 +265,8 @@ ivshmem2_ring_slot_index(const uint8_t *slots, uint32_t ring_size, const void *a
 
 /*
  * Post entry @entry (masked) of a segment: @flags IVSHMEM2_NET_DESC_*; for a
- * POOL segment its @offset inside the own pool area goes to @pool_ref first
- * (else @offset is unused). The descriptor is one store.
+ * POOL (RETURN) segment its @offset inside the own (the consumer's) pool area
+ * goes to @pool_ref first (else @offset is unused). The descriptor is one store.
  */
 static inline void
 ivshmem2_ring_desc_write(struct ivshmem2_net_desc *desc, uint32_t *pool_ref, uint32_t entry,
@@ -263,7 +274,7 @@ ivshmem2_ring_desc_write(struct ivshmem2_net_desc *desc, uint32_t *pool_ref, uin
 {
 	union ivshmem2_ring_desc_word v;
 
-	if (flags & IVSHMEM2_NET_DESC_POOL)
+	if (flags & (IVSHMEM2_NET_DESC_POOL | IVSHMEM2_NET_DESC_RETURN))
 		__atomic_store_n(&pool_ref[entry], offset, __ATOMIC_RELAXED);
 	v.d.len = len;
 	v.d.flags = flags;
@@ -276,7 +287,7 @@ ivshmem2_ring_seg_src(const struct ivshmem2_ring_rx *r, const struct ivshmem2_ri
 		      uint32_t idx, uint32_t i)
 {
 	if (f->seg_off[i] != IVSHMEM2_RING_SEG_SLOT)
-		return r->pool + f->seg_off[i];
+		return ((f->own_segs >> i) & 1 ? r->own_pool : r->pool) + f->seg_off[i];
 	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx + i);
 }
 
@@ -292,11 +303,11 @@ ivshmem2_ring_entry_hint(const struct ivshmem2_ring_rx *r, uint32_t idx, uint32_
 	struct ivshmem2_net_desc d = ivshmem2_ring_desc_read(r->desc, entry);
 
 	*len = d.len;
-	if (d.flags & IVSHMEM2_NET_DESC_POOL) {
+	if (d.flags & (IVSHMEM2_NET_DESC_POOL | IVSHMEM2_NET_DESC_RETURN)) {
 		uint32_t off = __atomic_load_n(&r->pool_ref[entry], __ATOMIC_RELAXED);
 
 		if (off < r->pool_size)
-			return r->pool + off;
+			return (d.flags & IVSHMEM2_NET_DESC_RETURN ? r->own_pool : r->pool) + off;
 	}
 	return ivshmem2_ring_slot_ro(r->slots, r->mask, idx);
 }

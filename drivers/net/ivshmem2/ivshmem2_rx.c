@@ -270,6 +270,20 @@ rx_ahead_hint(const struct ivshmem2_rxq_src *s, uint32_t idx)
 }
 
 /*
+ * All lines of entry @idx's bytes, for a copy two frames later: the producer
+ * streamed them to memory, and such a miss outlasts the copy of one 1518 B
+ * frame (one frame ahead, uni 1518 B took 198 cycles/packet, two ahead 157).
+ */
+static __rte_always_inline void
+rx_prefetch_entry(const struct ivshmem2_rxq_src *s, uint32_t idx)
+{
+	uint32_t len;
+	const uint8_t *at = ivshmem2_ring_entry_hint(&s->ring, idx, &len);
+
+	ivshmem2_slot_prefetch_lines(at, len, false);
+}
+
+/*
  * One source ring's frames. @zero_copy and @dst_shared are the queue's modes,
  * passed as constants by the callers below so that each mode compiles to its
  * own loop: the plain copy mode carries no test for the others.
@@ -324,6 +338,8 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	/* Keep a few misses in flight (memory-level parallelism): slots or pool segments. */
 	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
 		rte_prefetch0(rx_ahead_hint(s, rd + got));
+	if (!zero_copy && avail > 1)
+		rx_prefetch_entry(s, rd + 1);
 	/* Buffers of the own section: the peer read their first line last. */
 	for (got = 0; dst_shared && got < RTE_MIN(n, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
 		rte_prefetch0_write(rx_buf(pkts[got]));
@@ -364,12 +380,11 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				q->mbuf_initializer;
 			m->ol_flags = dst_shared ? q->mbuf_ol_flags : 0;
 			m->packet_type = 0;
+			if (avail > f.nb_slots + 1)
+				rx_prefetch_entry(s, rd + f.nb_slots + 1);
 			if (avail > f.nb_slots) {
-				uint32_t next_len;
-				const uint8_t *next = ivshmem2_ring_entry_hint(&s->ring,
-						rd + f.nb_slots, &next_len);
-
-				ivshmem2_slot_prefetch_lines(next, next_len, false);
+				uint32_t next_len = ivshmem2_ring_desc_read(s->ring.desc,
+						(rd + f.nb_slots) & s->ring.mask).len;
 				/*
 				 * A buffer of the own section (tx pool) was read by the
 				 * peer last: ask for its lines back before the copy.

@@ -146,6 +146,7 @@ struct ivshmem2_txq {
 	uint64_t doorbells_suppressed;	/**< peer polling: no doorbell needed */
 	uint64_t link_down;		/**< packets refused while the link was down */
 	uint64_t pool_posted;		/**< pool segments posted without a copy */
+	uint64_t returned;		/**< zero-copy rx frames sent back as RETURN entries */
 } __rte_cache_aligned;
 
 /* The external-buffer info of one zero-copy slot, found again from its free callback. */

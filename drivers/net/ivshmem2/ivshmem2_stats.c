@@ -72,6 +72,7 @@ ivshmem2_stats_reset(struct rte_eth_dev *dev)
 			t->pkts = t->bytes = t->oversize = t->ring_full = 0;
 			t->doorbells = t->doorbells_suppressed = t->link_down = 0;
 			t->pool_posted = 0;
+			t->returned = 0;
 		}
 	}
 	dev->data->rx_mbuf_alloc_failed = 0;
@@ -90,6 +91,7 @@ enum ivshmem2_xstat {
 	XSTAT_TX_LINK_DOWN,
 	XSTAT_TX_POOL_POSTED,
 	XSTAT_TX_POOL_HELD,
+	XSTAT_TX_RETURNED,
 	XSTAT_LINK_UPS,
 	XSTAT_HEARTBEAT_TIMEOUTS,
 	XSTAT_BAD_PEER_DOWNS,
@@ -108,6 +110,7 @@ static const char * const ivshmem2_xstat_names[XSTAT_COUNT] = {
 	[XSTAT_TX_LINK_DOWN] = "tx_link_down_refused_packets",
 	[XSTAT_TX_POOL_POSTED] = "tx_pool_posted_segments",
 	[XSTAT_TX_POOL_HELD] = "tx_pool_held_segments",
+	[XSTAT_TX_RETURNED] = "tx_returned_packets",
 	[XSTAT_LINK_UPS] = "link_up_events",
 	[XSTAT_HEARTBEAT_TIMEOUTS] = "link_heartbeat_timeout_events",
 	[XSTAT_BAD_PEER_DOWNS] = "link_bad_peer_events",
@@ -156,6 +159,7 @@ xstats_collect(struct rte_eth_dev *dev, uint64_t *v)
 		v[XSTAT_TX_LINK_DOWN] += t->link_down;
 		v[XSTAT_TX_POOL_POSTED] += t->pool_posted;
 		v[XSTAT_TX_POOL_HELD] += t->nb_held;
+		v[XSTAT_TX_RETURNED] += t->returned;
 		per_q[0] = t->ring_full;
 		per_q[1] = t->doorbells;
 	}

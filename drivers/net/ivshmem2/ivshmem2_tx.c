@@ -78,6 +78,11 @@ tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head, uint32_t max)
 		m = rte_pktmbuf_prefree_seg(m);
 		if (m == NULL)
 			continue;
+		if (unlikely(m->pool != q->pool)) {
+			/* A returned frame: its zero-copy rx mbuf (now detached). */
+			rte_mempool_put(m->pool, m);
+			continue;
+		}
 		done[n++] = m;
 		if (n == IVSHMEM2_TX_FREE_BULK) {
 			rte_mempool_put_bulk(q->pool, (void **)done, n);
@@ -297,6 +302,46 @@ tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 	return 1;
 }
 
+/*
+ * True if @m's bytes lie in the peer's pool area, i.e. @m is a frame of the
+ * peer's pool that our zero-copy rx attached (only it maps them into an
+ * mbuf): the peer can take it back as a RETURN entry. Sets @off.
+ */
+static __rte_always_inline bool
+tx_returnable(const struct ivshmem2_txq *q, const struct rte_mbuf *m, uint32_t *off)
+{
+	uintptr_t o = rte_pktmbuf_mtod(m, uintptr_t) - (uintptr_t)q->ring.peer_pool;
+
+	*off = (uint32_t)o;
+	return m->nb_segs == 1 && o <= q->ring.pool_size &&
+	       m->data_len <= q->ring.pool_size - o;
+}
+
+/*
+ * Send @m back where it came from: a RETURN entry at @off in the peer's pool
+ * area, no copy. @m is held (and with it the peer's entry our rx has not
+ * consumed) until the peer's head passes ours. Returns -1 (ring full) or 1.
+ */
+static __rte_noinline int
+tx_return_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t off, uint32_t *tail,
+		uint32_t *free)
+{
+	uint32_t entry = *tail & q->ring.mask;
+
+	if (!tx_room(q, *tail, free, 1))
+		return -1;
+	if (q->nb_held == 0)
+		q->reclaimed = *tail;	/* nothing held below: skip the empty entries */
+	ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref, entry, m->data_len,
+				 IVSHMEM2_NET_DESC_RETURN, off);
+	q->held[entry] = m;
+	q->nb_held++;
+	q->returned++;
+	(*tail)++;
+	(*free)--;
+	return 1;
+}
+
 uint16_t
 ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -329,7 +374,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask, tail + i));
 	for (i = 0; i < nb_pkts; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t len = m->pkt_len;
+		uint32_t len = m->pkt_len, off;
+		int ret;
 
 		if (likely(free > IVSHMEM2_PREFETCH_AHEAD))
 			rte_prefetch0_write(ivshmem2_ring_slot(q->ring.slots, mask,
@@ -339,7 +385,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		    len <= IVSHMEM2_NET_MAX_FRAME) {
 			/* Zero-copy pool (its first segment decides; q->pool NULL: never). */
 			uint32_t t = tail, f = free;	/* tail, free stay in registers */
-			int ret = tx_pool_frame(q, m, &t, &f);
+
+			ret = tx_pool_frame(q, m, &t, &f);
 
 			tail = t;
 			free = f;
@@ -348,6 +395,15 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (ret > 0)
 				pkts[i] = NULL;	/* held or freed segment by segment */
 			streamed |= len >= stream_min;
+		} else if (unlikely(len >= IVSHMEM2_TX_POOL_MIN && tx_returnable(q, m, &off))) {
+			uint32_t t = tail, f = free;
+
+			ret = tx_return_frame(q, m, off, &t, &f);
+			tail = t;
+			free = f;
+			if (ret < 0)
+				break;
+			pkts[i] = NULL;	/* held */
 		} else if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
 			if (unlikely(free == 0))
 				break;
@@ -373,7 +429,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			continue;
 		} else {
 			uint32_t t = tail, f = free;
-			int ret = tx_copy_chain(q, m, &t, &f);
+
+			ret = tx_copy_chain(q, m, &t, &f);
 
 			tail = t;
 			free = f;

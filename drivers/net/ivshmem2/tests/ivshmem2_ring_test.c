@@ -150,12 +150,16 @@ set_desc(uint32_t i, uint16_t len, uint16_t flags)
 	descs[i & 63].flags = flags;
 }
 
+/* An entry whose bytes are at @offset of a pool area: @where is POOL or RETURN. */
 static void
-set_pool_desc(uint32_t i, uint16_t len, uint16_t flags, uint32_t offset)
+set_ref_desc(uint16_t where, uint32_t i, uint16_t len, uint16_t flags, uint32_t offset)
 {
-	set_desc(i, len, flags | IVSHMEM2_NET_DESC_POOL);
+	set_desc(i, len, flags | where);
 	refs[i & 63] = offset;
 }
+
+#define set_pool_desc(...)	set_ref_desc(IVSHMEM2_NET_DESC_POOL, __VA_ARGS__)
+#define set_return_desc(...)	set_ref_desc(IVSHMEM2_NET_DESC_RETURN, __VA_ARGS__)
 
 /* POOL descriptors: offset and len inside the pool area, checked without overflow. */
 static void
@@ -193,8 +197,10 @@ test_frame_scan_pool(void)
 	set_pool_desc(0, 60, 0, 0);
 	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, 0, &f) && f.nb_slots == 1);
 	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, 64, &f));
-	/* POOL with unknown bits, and a zero length. */
-	set_pool_desc(0, 60, 0x0004, 0);
+	/* POOL with RETURN, with an unknown bit, and a zero length. */
+	set_pool_desc(0, 60, IVSHMEM2_NET_DESC_RETURN, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
+	set_pool_desc(0, 60, 0x0008, 0);
 	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
 	set_pool_desc(0, 0, 0, 0);
 	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
@@ -224,6 +230,49 @@ test_frame_scan_pool(void)
 	/* A slot descriptor's length is a slot's; with POOL it may be more. */
 	set_desc(40, IVSHMEM2_NET_SLOT_SIZE + 1, 0);
 	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 40, 1, TEST_POOL, &f));
+}
+
+/* RETURN descriptors: the consumer's own pool area, the same bounds as POOL. */
+static void
+test_frame_scan_return(void)
+{
+	static uint8_t peer_pool[TEST_POOL], own_pool[TEST_POOL];
+	struct ivshmem2_ring_rx r = {
+		.desc = descs, .pool_ref = refs, .mask = 63, .pool = peer_pool,
+		.own_pool = own_pool, .pool_size = TEST_POOL,
+	};
+	struct ivshmem2_ring_frame f;
+	uint32_t len;
+
+	memset(descs, 0, sizeof(descs));
+	set_return_desc(0, 1500, 0, 4096);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f) && f.len == 1500 &&
+	      f.seg_off[0] == 4096 && f.own_segs == 1);
+	CHECK(ivshmem2_ring_seg_src(&r, &f, 0, 0) == own_pool + 4096);
+	CHECK(ivshmem2_ring_entry_hint(&r, 0, &len) == own_pool + 4096 && len == 1500);
+	set_return_desc(0, 100, 0, TEST_POOL - 100);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 0, 1, TEST_POOL, &f));
+	set_return_desc(0, 101, 0, TEST_POOL - 100);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f) && f.nb_slots == 1);
+	set_return_desc(0, 0xffff, 0, 0xffffffffu);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, TEST_POOL, &f));
+	set_return_desc(0, 60, 0, 0);
+	CHECK(!ivshmem2_ring_frame_scan(descs, refs, 63, 0, 8, 0, &f));
+	/* A chain of a slot, a RETURN and a POOL segment: only the middle one is ours. */
+	set_desc(10, 2048, IVSHMEM2_NET_DESC_MORE);
+	set_return_desc(11, 3000, IVSHMEM2_NET_DESC_MORE, 8192);
+	set_pool_desc(12, 1000, 0, 64);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 10, 3, TEST_POOL, &f) && f.len == 6048 &&
+	      f.own_segs == 2);
+	CHECK(ivshmem2_ring_seg_src(&r, &f, 10, 1) == own_pool + 8192 &&
+	      ivshmem2_ring_seg_src(&r, &f, 10, 2) == peer_pool + 64);
+	/* A scan starts with no RETURN segment left from the previous frame. */
+	set_desc(20, 60, 0);
+	CHECK(ivshmem2_ring_frame_scan(descs, refs, 63, 20, 1, TEST_POOL, &f) && f.own_segs == 0);
+	/* The producer writes the reference for RETURN as for POOL. */
+	refs[30] = 7;
+	ivshmem2_ring_desc_write(descs, refs, 30, 1500, IVSHMEM2_NET_DESC_RETURN, 0x1234u);
+	CHECK(descs[30].flags == IVSHMEM2_NET_DESC_RETURN && refs[30] == 0x1234u);
 }
 
 /* The prefetch hint: a pool segment's place if its offset is inside the area, else the slot. */
@@ -459,6 +508,7 @@ main(void)
 	test_index_arithmetic();
 	test_frame_scan();
 	test_frame_scan_pool();
+	test_frame_scan_return();
 	test_entry_hint();
 	test_section_and_attach();
 	test_section_init_sparse();

@@ -325,6 +325,92 @@ test_pool_resync(void)
 	link_gen -= 4;
 }
 
+#define PEER_POOL	8192u	/* the peer's pool area; the bytes after it are not */
+
+static uint8_t peer_area[2 * PEER_POOL];
+static unsigned int peer_frees;
+
+static void
+peer_buf_free(void *addr __rte_unused, void *opaque __rte_unused)
+{
+	peer_frees++;
+}
+
+/* An mbuf of @mp attached to @len bytes at @off of the peer's area (as zero-copy rx does). */
+static struct rte_mbuf *
+peer_frame(struct rte_mempool *mp, struct rte_mbuf_ext_shared_info *shinfo, uint32_t off,
+	   uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m == NULL)
+		return NULL;
+	shinfo->free_cb = peer_buf_free;
+	shinfo->fcb_opaque = NULL;
+	rte_mbuf_ext_refcnt_set(shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, peer_area + off, RTE_BAD_IOVA, len, shinfo);
+	m->data_off = 0;
+	m->data_len = len;
+	m->pkt_len = len;
+	return m;
+}
+
+/*
+ * Frames of the peer's pool area go back as RETURN entries and are held
+ * until the peer's head passes them; short ones, chains and bytes past the
+ * area are copied and freed at once.
+ */
+static void
+test_return_peer_frames(struct rte_mempool *mp)
+{
+	static struct rte_mbuf_ext_shared_info shinfo[5];
+	unsigned int avail = rte_mempool_avail_count(mp);
+	struct ivshmem2_txq q;
+	struct rte_mbuf *m[4];
+
+	txq_init(&q);
+	memset(held, 0, sizeof(held));
+	q.held = held;
+	q.ring.peer_pool = peer_area;
+	q.ring.pool_size = PEER_POOL;
+	tail = peer_head = 0;
+	peer_frees = 0;
+	memset(peer_area, 0x77, sizeof(peer_area));
+	m[0] = peer_frame(mp, &shinfo[0], 1024, 1500);
+	m[1] = peer_frame(mp, &shinfo[1], 0, IVSHMEM2_TX_POOL_MIN - 1);
+	m[2] = peer_frame(mp, &shinfo[2], PEER_POOL - 600, 600);	/* ends at the end */
+	m[3] = peer_frame(mp, &shinfo[3], PEER_POOL - 599, 600);	/* one byte past it */
+	CHECK(m[0] && m[1] && m[2] && m[3], "no mbufs");
+	if (!(m[0] && m[1] && m[2] && m[3]))
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 4) == 4 && tail == 4, "sent, tail %u", tail);
+	CHECK(desc[0].flags == IVSHMEM2_NET_DESC_RETURN && desc[0].len == 1500 &&
+	      pool_ref[0] == 1024 && held[0] != NULL, "entry 0: flags %#x len %u ref %u",
+	      desc[0].flags, desc[0].len, pool_ref[0]);
+	CHECK(desc[1].flags == 0 && desc[1].len == IVSHMEM2_TX_POOL_MIN - 1 &&
+	      slots[IVSHMEM2_NET_SLOT_STRIDE] == 0x77 && held[1] == NULL, "short frame copied");
+	CHECK(desc[2].flags == IVSHMEM2_NET_DESC_RETURN && pool_ref[2] == PEER_POOL - 600,
+	      "entry 2: flags %#x ref %u", desc[2].flags, pool_ref[2]);
+	CHECK(desc[3].flags == 0 && desc[3].len == 600 && held[3] == NULL,
+	      "bytes past the area copied: flags %#x", desc[3].flags);
+	CHECK(q.returned == 2 && q.nb_held == 2 && peer_frees == 2,
+	      "returned %" PRIu64 ", held %u, freed %u", q.returned, q.nb_held, peer_frees);
+	/* A chain in the peer's area is copied. */
+	m[0] = peer_frame(mp, &shinfo[4], 2048, 1000);
+	m[1] = chain(mp, 1000, 2048);
+	if (m[0] == NULL || m[1] == NULL || rte_pktmbuf_chain(m[0], m[1]) != 0)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 1) == 1 && desc[4].flags == 0 && desc[4].len == 2000 &&
+	      q.returned == 2 && peer_frees == 3, "chain: flags %#x", desc[4].flags);
+	/* The peer consumed the first three entries: the first returned frame is let go. */
+	peer_head = 3;
+	ivshmem2_tx_burst(&q, m, 0);
+	CHECK(q.nb_held == 0 && peer_frees == 5 && held[0] == NULL && held[2] == NULL,
+	      "after head 3: held %u, freed %u", q.nb_held, peer_frees);
+	CHECK(rte_mempool_avail_count(mp) == avail, "mbufs lost: %u of %u back",
+	      rte_mempool_avail_count(mp), avail);
+}
+
 static int
 zpool_create(void)
 {
@@ -347,6 +433,7 @@ run(struct rte_mempool *mp)
 {
 	test_jumbo_rereads_consumer_index(mp);
 	test_jumbo_refused_when_full(mp);
+	test_return_peer_frames(mp);
 	CHECK(zpool_create() == 0, "extbuf pool");
 	if (zpool == NULL)
 		return;
