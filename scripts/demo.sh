@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The main job: set up the machine, build, then start an ivshmem2-server and
-# two stock dpdk-testpmd peers joined by net_ivshmem2 (copy, and zero-copy TX
-# from the port's pool, ivshmem2-pool: both ways only), with net_memif (copy
+# two stock dpdk-testpmd peers joined by net_ivshmem2 (copy; zero-copy TX
+# from the port's pool, ivshmem2-pool; and that pool on A with zero-copy RX on
+# B, ivshmem2-pool-zc; the pool rows both ways only), with net_memif (copy
 # and zero-copy) and vhost-user/virtio-user beside it for comparison,
 # measured by bench/engine: one way and both ways, 64 B and 1518 B, 5
-# interleaved repetitions of 5 s windows (about 11 minutes after the build:
-# 450 s of windows, 90 s of warm-up, peer start-up).
+# interleaved repetitions of 5 s windows (about 12 minutes after the build:
+# 500 s of windows, 100 s of warm-up, peer start-up).
 # Writes results/demo/perf.{json,md,png} and prints the table with the CPU
 # model and where the forwarding lcores ran. Everything started is cleaned up.
 #
@@ -22,7 +23,8 @@ secs=${2:-5}
 "$repo/scripts/build.sh"
 out=$repo/results/demo
 mkdir -p "$out"
-args=(--transports ivshmem2,ivshmem2-pool,memif,memif-zc,vhost --workloads uni,bidi --sizes 64,1518
+args=(--transports ivshmem2,ivshmem2-pool,ivshmem2-pool-zc,memif,memif-zc,vhost
+	--workloads uni,bidi --sizes 64,1518
 	--reps "$reps" --seconds "$secs" --warmup 1 --baseline memif --report "$out")
 [ -n "${DEMO_CPUS:-}" ] && args+=(--cpus "$DEMO_CPUS")
 /usr/bin/python3 "$repo/bench/bench.py" "${args[@]}"
