@@ -382,14 +382,15 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 			m->packet_type = 0;
 			if (avail > f.nb_slots + 1)
 				rx_prefetch_entry(s, rd + f.nb_slots + 1);
-			if (avail > f.nb_slots) {
+			/*
+			 * A buffer of the own section (tx pool) was read by the peer
+			 * last: ask for its lines back before the copy.
+			 */
+			if (dst_shared && avail > f.nb_slots && (uint32_t)got + 1 < n) {
 				uint32_t next_len = ivshmem2_ring_desc_read(s->ring.desc,
 						(rd + f.nb_slots) & s->ring.mask).len;
-				/*
-				 * A buffer of the own section (tx pool) was read by the
-				 * peer last: ask for its lines back before the copy.
-				 */
-				if (dst_shared && next_len < stream_min && (uint32_t)got + 1 < n)
+
+				if (next_len < stream_min)
 					ivshmem2_slot_prefetch_lines(rx_buf(pkts[got + 1]), next_len,
 								     true);
 			}

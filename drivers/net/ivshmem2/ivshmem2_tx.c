@@ -354,6 +354,13 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	uint32_t stream_min = ivshmem2_copy_streams(q->copy) ? IVSHMEM2_COPY_STREAM_MIN :
 							      UINT32_MAX;
 	bool streamed = false;
+	/*
+	 * While every sent mbuf is plain (direct, one segment, one reference,
+	 * the first one's pool) the burst frees them with one bulk put, without
+	 * reading their second lines as rte_pktmbuf_free_bulk() would.
+	 */
+	struct rte_mempool *free_pool = nb_pkts != 0 ? pkts[0]->pool : NULL;
+	bool plain = free_pool != NULL;
 
 	if (unlikely(gen != q->gen) && !txq_resync(q, gen)) {
 		q->link_down += nb_pkts;	/* the caller keeps (and usually drops) them */
@@ -390,6 +397,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 			tail = t;
 			free = f;
+			plain = false;
 			if (ret < 0)
 				break;
 			if (ret > 0)
@@ -401,6 +409,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			ret = tx_return_frame(q, m, off, &t, &f);
 			tail = t;
 			free = f;
+			plain = false;
 			if (ret < 0)
 				break;
 			pkts[i] = NULL;	/* held */
@@ -416,6 +425,8 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 							mask, tail + IVSHMEM2_TX_FILL_AHEAD), ahead, true);
 			}
 			streamed |= len >= stream_min;
+			plain &= m->pool == free_pool && RTE_MBUF_DIRECT(m) &&
+				 rte_mbuf_refcnt_read(m) == 1;
 			ivshmem2_copy_slot(q->copy, ivshmem2_ring_slot(q->ring.slots, mask, tail),
 					   rte_pktmbuf_mtod(m, const void *), len);
 			ivshmem2_ring_desc_write(q->ring.desc, q->ring.pool_ref, tail & mask,
@@ -426,6 +437,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->oversize++;
 			rte_pktmbuf_free(m);
 			pkts[i] = NULL;
+			plain = false;
 			continue;
 		} else {
 			uint32_t t = tail, f = free;
@@ -434,6 +446,7 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 			tail = t;
 			free = f;
+			plain = false;
 			if (ret != 0)
 				break;
 			streamed |= len >= stream_min;
@@ -469,7 +482,10 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->doorbells_suppressed++;
 	}
 out:
-	rte_pktmbuf_free_bulk(pkts, i);
+	if (likely(plain))
+		rte_mempool_put_bulk(free_pool, (void **)pkts, i);
+	else
+		rte_pktmbuf_free_bulk(pkts, i);
 	return i;
 }
 

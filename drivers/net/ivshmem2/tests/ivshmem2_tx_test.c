@@ -116,6 +116,74 @@ test_jumbo_refused_when_full(struct rte_mempool *mp)
 	CHECK(q.ring_full == 1, "ring_full %" PRIu64, q.ring_full);
 }
 
+/*
+ * Copied frames go back to their pools in their burst: with one bulk put
+ * while all are plain (one pool, direct, one reference), each by its own
+ * rules otherwise. Each burst below mixes a plain mbuf with one that is not.
+ */
+static void
+test_copied_frames_freed(struct rte_mempool *mp)
+{
+	struct rte_mempool *other = rte_pktmbuf_pool_create("tx_test_other", 64, 0, 0,
+							    RTE_MBUF_DEFAULT_BUF_SIZE,
+							    SOCKET_ID_ANY);
+	unsigned int avail = rte_mempool_avail_count(mp);
+	struct rte_mbuf *m[4], *kept;
+	struct ivshmem2_txq q;
+	unsigned int k;
+
+	CHECK(other != NULL, "second pool");
+	if (other == NULL)
+		return;
+	txq_init(&q);
+	tail = peer_head = 0;
+	for (k = 0; k < 4; k++)
+		m[k] = chain(mp, 60 + k, 2048);
+	CHECK(ivshmem2_tx_burst(&q, m, 4) == 4 && tail == 4, "plain burst: tail %u", tail);
+	CHECK(rte_mempool_avail_count(mp) == avail, "plain burst: %u of %u mbufs back",
+	      rte_mempool_avail_count(mp), avail);
+
+	/* A second reference: only dropped. */
+	kept = chain(mp, 100, 2048);
+	m[0] = chain(mp, 60, 2048);
+	m[1] = kept;
+	CHECK(kept != NULL && m[0] != NULL, "refcnt burst: mbufs");
+	if (kept == NULL || m[0] == NULL)
+		return;
+	rte_mbuf_refcnt_update(kept, 1);	/* the caller keeps a reference */
+	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && tail == 6, "refcnt burst: tail %u", tail);
+	CHECK(rte_mbuf_refcnt_read(kept) == 1 && rte_mempool_avail_count(mp) == avail - 1,
+	      "refcnt burst: refcnt %u, %u of %u mbufs back", rte_mbuf_refcnt_read(kept),
+	      rte_mempool_avail_count(mp), avail - 1);
+
+	/* A clone: detached, freed, and the reference it held on @kept dropped. */
+	m[0] = chain(mp, 60, 2048);
+	m[1] = rte_pktmbuf_clone(kept, mp);
+	CHECK(m[0] != NULL && m[1] != NULL, "clone burst: mbufs");
+	if (m[0] == NULL || m[1] == NULL)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && tail == 8, "clone burst: tail %u", tail);
+	CHECK(desc[7].len == 100 && memcmp(slots + 7 * IVSHMEM2_NET_SLOT_STRIDE,
+					   rte_pktmbuf_mtod(kept, void *), 100) == 0,
+	      "clone's bytes");
+	CHECK(rte_mbuf_refcnt_read(kept) == 1 && rte_mempool_avail_count(mp) == avail - 1,
+	      "clone burst: refcnt %u, %u of %u mbufs back", rte_mbuf_refcnt_read(kept),
+	      rte_mempool_avail_count(mp), avail - 1);
+	rte_pktmbuf_free(kept);
+
+	/* Another pool: each mbuf to its own. */
+	m[0] = chain(mp, 60, 2048);
+	m[1] = chain(other, 60, 2048);
+	CHECK(m[0] != NULL && m[1] != NULL, "two pools: mbufs");
+	if (m[0] == NULL || m[1] == NULL)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 2) == 2 && tail == 10, "two pools: tail %u", tail);
+	CHECK(rte_mempool_avail_count(mp) == avail && rte_mempool_avail_count(other) == 64,
+	      "two pools: %u of %u, other %u of 64", rte_mempool_avail_count(mp), avail,
+	      rte_mempool_avail_count(other));
+	rte_mempool_free(other);
+}
+
 /* Zero-copy tx: a pool whose buffers are a private "pool area". */
 #define POOL_N		64u
 #define POOL_ELT	2176u	/* RTE_MBUF_DEFAULT_BUF_SIZE, cache aligned */
@@ -433,6 +501,7 @@ run(struct rte_mempool *mp)
 {
 	test_jumbo_rereads_consumer_index(mp);
 	test_jumbo_refused_when_full(mp);
+	test_copied_frames_freed(mp);
 	test_return_peer_frames(mp);
 	CHECK(zpool_create() == 0, "extbuf pool");
 	if (zpool == NULL)
