@@ -307,16 +307,23 @@ def test_secondary_traffic_survives_server_restart(env, held):
     _wait_soak_received(env, soak, 2000, timeout=60)
 
     hold = pa if held == "a" else pb
+    free = "b" if held == "a" else "a"
+    mark = len(_log(env, free))
     hold.send_signal(signal.SIGSTOP)
     try:
         srv.stop()
         srv.start()
-        srv.wait_log(r"peer 0 joined", count=2, timeout=60)
+        # The free one's own word that it is back, not the server's: the
+        # server logs a join before the newcomer has taken its messages.
+        free_id = int(_wait_log(env, free, r"reconnected to the server as peer (\d+)",
+                                timeout=60, since=mark).group(1))
+        assert free_id == 0, f"{free} came back as peer {free_id}:\n" + srv.log()[-3000:]
     finally:
         hold.send_signal(signal.SIGCONT)
     new_id = int(_wait_log(env, "a", r"reconnected to the server as peer (\d+)", timeout=60,
                            alive=[(pa, "a"), (soak, "soak")]).group(1))
-    assert new_id == (1 if held == "a" else 0), _log(env, "a")[-3000:]
+    assert new_id == (1 if held == "a" else 0), \
+        _log(env, "a")[-3000:] + "\nserver:\n" + srv.log()[-3000:]
     _wait_link_up(env, a, ups=2)
 
     before = _soak_received(env)
