@@ -335,8 +335,11 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		return 0;
 	}
 	rd = s->rd;
-	/* Keep a few misses in flight (memory-level parallelism): slots or pool segments. */
-	for (got = 0; got < RTE_MIN(avail, (uint32_t)IVSHMEM2_PREFETCH_AHEAD); got++)
+	/*
+	 * The burst's slots or pool segments at once, their misses overlap;
+	 * then a few entries ahead of each frame, past the burst too.
+	 */
+	for (got = 0; got < RTE_MIN(n, IVSHMEM2_PREFETCH_BURST); got++)
 		rte_prefetch0(rx_ahead_hint(s, rd + got));
 	if (!zero_copy && avail > 1)
 		rx_prefetch_entry(s, rd + 1);
