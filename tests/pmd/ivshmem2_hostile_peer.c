@@ -1118,6 +1118,22 @@ attack_queues(struct soak *s)
 	serve_for(s, 5);
 }
 
+/*
+ * Beat again, and wait until the beat thread has written a beat: two stops
+ * in consecutive rounds must not add up to one longer than the PMD's timeout.
+ */
+static void
+beat_resume(struct soak *s)
+{
+	uint32_t before = __atomic_load_n(&s->hdr->heartbeat, __ATOMIC_ACQUIRE);
+	uint64_t start = now_ms();
+
+	beat_on = 1;
+	while (__atomic_load_n(&s->hdr->heartbeat, __ATOMIC_ACQUIRE) == before &&
+	       now_ms() - start < 10 * IVSHMEM2_NET_HEARTBEAT_MS)
+		serve_for(s, 10);
+}
+
 static void
 attack_heartbeat(struct soak *s)
 {
@@ -1125,13 +1141,13 @@ attack_heartbeat(struct soak *s)
 	case 0:	/* short stop: never a timeout */
 		beat_on = 0;
 		serve_for(s, rnd_range(s, 300, 2000));
-		beat_on = 1;
+		beat_resume(s);
 		s->st.hb_short_stops++;
 		break;
 	case 1:	/* long stop: exactly one timeout */
 		beat_on = 0;
 		serve_for(s, rnd_range(s, 4000, 5000));
-		beat_on = 1;
+		beat_resume(s);
 		s->st.hb_long_stops++;
 		serve_for(s, 300);
 		break;
@@ -1140,7 +1156,7 @@ attack_heartbeat(struct soak *s)
 		__atomic_store_n(&s->hdr->features, 0, __ATOMIC_RELEASE);
 		serve_for(s, rnd_range(s, 300, 2000));
 		__atomic_store_n(&s->hdr->features, IVSHMEM2_NET_F_HEARTBEAT, __ATOMIC_RELEASE);
-		beat_on = 1;
+		beat_resume(s);
 		s->st.hb_feature_toggles++;
 		break;
 	default: /* the counter jumps around (still changing: alive) */
