@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from . import expect
-from .stats import Row, Sample, summarize
+from .stats import Row, Sample, summarize, summarize_by_state
 from .transports import TRANSPORTS, WORKLOADS, applicable, skip_reason
 
 UNIT = "Mpps"
@@ -146,8 +146,22 @@ def header_lines(result: dict) -> List[str]:
         "- cycles/packet: `testpmd` = --record-core-cycles at `stop` (warm-up + window), "
         "`TSC` = TSC Hz x window / packets of that lcore (a polling lcore is 100 % busy); "
         "of the receiver A for uni, the mean of both peers otherwise",
+    ] + _line_lines(result) + [
         f"- status: **{result.get('status')}**",
     ]
+
+
+def _line_lines(result: dict) -> List[str]:
+    """The header's line about the cache-line transfer probe, if the run has one."""
+    ns = [x for s in result.get("samples", []) for x in s.get("line_ns", [])]
+    if not ns:
+        return []
+    return [f"- line ns: one-way cache-line transfer between the two forwarding CPUs "
+            f"(ivshmem2-c2c, peers stopped, before and after each window), median (min-max) "
+            f"over a row's windows; this run {min(ns):.0f}-{max(ns):.0f} ns. A shared-memory "
+            f"transport moves such lines for every packet: where the host moved the vCPUs "
+            f"between cores that share a cache and cores that do not, this figure and the "
+            f"rows swing together"]
 
 
 def markdown(result: dict) -> str:
@@ -156,12 +170,15 @@ def markdown(result: dict) -> str:
     base = _param(result, "baseline")
     with_verdicts = any(x.get("expected") is not None for x in perf)
     with_best = any(x.get("vs_best_other") is not None for x in perf)
+    with_line = any(x.get("line_ns") is not None for x in perf)
     for w in [w for w in WORKLOADS if any(x["workload"] == w for x in perf)]:
         out += ["", f"## {w}: {WORKLOADS[w]}", ""]
         head = ["size", "transport", "median Mpps", "min", "max", "spread", f"x {base}",
                 "Gbit/s", "cyc/pkt testpmd", "cyc/pkt TSC", "n"]
         if with_best:
             head.insert(7, "x best other")
+        if with_line:
+            head.insert(len(head) - 1, "line ns")
         if with_verdicts:
             head += ["expected", "verdict"]
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -174,11 +191,16 @@ def markdown(result: dict) -> str:
                      _f(x.get("cpp_tsc"), "{:.0f}"), str(x["n"])]
             if with_best:
                 cells.insert(7, _f(x.get("vs_best_other")))
+            if with_line:
+                cells.insert(len(cells) - 1, "-" if x.get("line_ns") is None else
+                             f"{x['line_ns']:.0f} ({x['line_ns_min']:.0f}-"
+                             f"{x['line_ns_max']:.0f})")
             if with_verdicts:
                 cells += [_f(x.get("expected")),
                           x["verdict"] + (f" ({x['delta'] * 100:+.0f} %)"
                                           if x.get("delta") is not None else "")]
             out.append("| " + " | ".join(cells) + " |")
+    out += _by_state(result)
     lat = result.get("latency") or {}
     if lat:
         out += ["", "## Latency: ivshmem2-pktcheck ping -> pong, 64 B, round trip", "",
@@ -215,6 +237,32 @@ def markdown(result: dict) -> str:
     if result.get("warnings"):
         out += ["", "## Warnings", ""] + [f"- {e}" for e in result["warnings"]]
     return "\n".join(out) + "\n"
+
+
+def _by_state(result: dict) -> List[str]:
+    """Each case again per line transfer state: only windows whose two
+    probes fell in one state; ratios within that state."""
+    by = summarize_by_state([Sample(**s) for s in result.get("samples", [])],
+                            _param(result, "baseline"))
+    if not by:
+        return []
+    out = ["", "## By line transfer state", "",
+           "The windows again, grouped by the state of the machine around them: the "
+           "probes before and after a window both in one cluster of line transfer times "
+           "(windows whose probes disagree are left out). Ratios compare transports in "
+           "the same state.", ""]
+    head = ["state (line ns)", "workload", "size", "transport", "n", "median Mpps", "min",
+            "max", "x best other", "cyc/pkt testpmd"]
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (lo, hi), rows in by:
+        for r in sorted(rows, key=lambda r: (list(WORKLOADS).index(r.workload)
+                                              if r.workload in WORKLOADS else 99, r.size,
+                                              list(TRANSPORTS).index(r.transport)
+                                              if r.transport in TRANSPORTS else 99)):
+            out.append(f"| {lo:.0f}-{hi:.0f} | {r.workload} | {r.size} | {r.transport} | "
+                       f"{r.n} | {r.median:.2f} | {r.min:.2f} | {r.max:.2f} | "
+                       f"{_f(r.vs_best_other)} | {_f(r.cpp_testpmd, '{:.0f}')} |")
+    return out
 
 
 def write(result: dict, outdir: Path, plots: bool = True) -> Dict[str, Path]:

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+import ivshmem2_paths
+
 from . import fw, metadata, topology
 from .stats import Sample, rotated
 from .transports import TRANSPORTS, WORKLOADS, Transport, applicable
@@ -125,6 +127,14 @@ class Engine:
         self.syscalls: Dict[str, dict] = {}
         self.tsc_mhz = 0
         self.meta: dict = {}
+        self.line_probe = ivshmem2_paths.C2C
+        if not self.line_probe.exists():
+            log(f"{self.line_probe} not built: no cache-line transfer times in this run")
+
+    def _line_ns(self) -> List[float]:
+        """The forwarding CPUs' line transfer time now (peers stopped), as a list."""
+        ns = topology.line_transfer_ns(self.line_probe, *self.cfg.cpus)
+        return [] if ns is None else [round(ns, 1)]
 
     # --- peers ---
     def _start(self, t: Transport, jumbo: bool, size: int = 64):
@@ -213,6 +223,7 @@ class Engine:
         cfg = self.cfg
         for s in (a, b):
             s.send_command(f"set txpkts {size}")
+        line_ns = self._line_ns()
         if workload == "uni":
             a.set_forward_mode("rxonly")
             b.set_forward_mode("txonly")
@@ -240,6 +251,7 @@ class Engine:
         out_a = a.stop()
         if workload != "uni":
             self._drain(a, b)
+        line_ns += self._line_ns()
         ra, rb = a1 - a0, b1 - b0
         frames = ra + (rb if workload != "uni" else 0)
         cpp_t = {k: v for k, v in (("a", self._cycles(out_a)), ("b", self._cycles(out_b)))
@@ -248,7 +260,7 @@ class Engine:
         cpp_c = {k: v for k, v in (("a", self._cpp_tsc(ra, dt)), ("b", self._cpp_tsc(b_work, dt)))
                  if v is not None}
         smp = Sample(rep, pos, t.name, workload, size, frames / dt / 1e6, dt, ra, rb,
-                     cpp_t, cpp_c, round(got, 1))
+                     cpp_t, cpp_c, round(got, 1), line_ns)
         if got and abs(got - size) > 1:
             # Truncated, padded or mixed frames: kept, but said in the report.
             msg = (f"rep {rep}: {t.name}/{workload}/{size}B: peer A received frames of "
@@ -289,7 +301,9 @@ class Engine:
         self.samples.append(smp)
         cpp = smp.cpp_testpmd.get("a")
         log(f"rep {smp.rep}: {smp.transport:11s} {smp.workload:4s} {smp.size:5d} B: "
-            f"{smp.mpps:7.2f} Mpps" + (f", A {cpp:.0f} cycles/packet" if cpp else ""))
+            f"{smp.mpps:7.2f} Mpps" + (f", A {cpp:.0f} cycles/packet" if cpp else "")
+            + (f", line {' -> '.join(f'{x:.0f}' for x in smp.line_ns)} ns"
+               if smp.line_ns else ""))
 
     # --- the run ---
     def run_transport(self, t: Transport, rep: int, pos: int) -> None:

@@ -27,6 +27,8 @@ class Sample:
     cpp_testpmd: Dict[str, float] = field(default_factory=dict)  # peer -> cycles/packet
     cpp_tsc: Dict[str, float] = field(default_factory=dict)      # peer -> cycles/packet
     rx_frame_bytes: float = 0.0  # mean size of the frames A received (port stats)
+    # one-way cache-line transfer between the forwarding CPUs (ns), before and after the window
+    line_ns: List[float] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,6 +53,10 @@ class Row:
     # net_ivshmem2 rows: median / the best median of the other transports
     # (net_null, a one-process ceiling, excluded), same case
     vs_best_other: Optional[float] = None
+    # median line transfer between the forwarding CPUs over the windows (ns), min, max
+    line_ns: Optional[float] = None
+    line_ns_min: Optional[float] = None
+    line_ns_max: Optional[float] = None
 
     @property
     def key(self) -> Key:
@@ -100,6 +106,10 @@ def summarize(samples: List[Sample], baseline: Optional[str] = None) -> List[Row
         rows.append(Row(t, w, size, len(vals), med, min(vals), max(vals), spread(vals), None,
                         _median_or_none(_receiver_cpp(s.cpp_testpmd, w) for s in ss),
                         _median_or_none(_receiver_cpp(s.cpp_tsc, w) for s in ss), vals))
+        lines = [x for s in ss for x in s.line_ns]
+        if lines:
+            rows[-1].line_ns = statistics.median(lines)
+            rows[-1].line_ns_min, rows[-1].line_ns_max = min(lines), max(lines)
     if baseline:
         base = {(r.workload, r.size): r.median for r in rows if r.transport == baseline}
         for r in rows:
@@ -113,6 +123,47 @@ def summarize(samples: List[Sample], baseline: Optional[str] = None) -> List[Row
         if others and max(others) > 0:
             r.vs_best_other = r.median / max(others)
     return rows
+
+
+# Line transfer times more than this factor apart belong to different states.
+LINE_STATE_GAP = 1.8
+
+
+def line_states(samples: List[Sample]) -> List[Tuple[float, float]]:
+    """The run's line transfer states: (lowest, highest ns) of each cluster
+    of the probes, split where one value is LINE_STATE_GAP times the next
+    lower one (on the 2-vCPU VM: ~14 ns, one physical core; ~33 ns, cores
+    that share a cache; ~160 ns, cores that do not). Lowest first."""
+    ns = sorted(x for s in samples for x in s.line_ns if x > 0)
+    states: List[Tuple[float, float]] = []
+    for x in ns:
+        if states and x <= states[-1][1] * LINE_STATE_GAP:
+            states[-1] = (states[-1][0], x)
+        else:
+            states.append((x, x))
+    return states
+
+
+def window_state(s: Sample, states: List[Tuple[float, float]]) -> Optional[int]:
+    """Index of the state both probes of window @s fell in; None if they
+    differ (the state changed around the window) or there is no probe."""
+    idx = {i for x in s.line_ns for i, (lo, hi) in enumerate(states) if lo <= x <= hi}
+    return idx.pop() if len(idx) == 1 and s.line_ns else None
+
+
+def summarize_by_state(samples: List[Sample], baseline: Optional[str] = None
+                       ) -> List[Tuple[Tuple[float, float], List[Row]]]:
+    """summarize() of the windows of each line transfer state (windows whose
+    probes disagree left out); empty when the run saw fewer than two states."""
+    states = line_states(samples)
+    if len(states) < 2:
+        return []
+    out = []
+    for i, st in enumerate(states):
+        ss = [s for s in samples if window_state(s, states) == i]
+        if ss:
+            out.append((st, summarize(ss, baseline)))
+    return out
 
 
 def rotated(items: List[str], rep: int) -> List[str]:

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -139,6 +141,20 @@ def check_placement(pid: int, want_cpu: int, proc: Path = Path("/proc")) -> dict
     return {"want_cpu": want_cpu, "thread": fwd.name, "allowed": fwd.allowed,
             "last_cpu": fwd.last_cpu,
             "ok": fwd.allowed == [want_cpu] and fwd.last_cpu == want_cpu}
+
+
+def line_transfer_ns(probe: Path, cpu_a: int, cpu_b: int) -> Optional[float]:
+    """One-way cache-line transfer time between @cpu_a and @cpu_b in ns
+    (ivshmem2-c2c, a few ms); None without the probe or when it fails.
+    Run it while nothing polls those CPUs, or it measures the contention."""
+    if not probe.exists():
+        return None
+    try:
+        r = subprocess.run([str(probe), "--json", str(cpu_a), str(cpu_b)], capture_output=True,
+                           text=True, timeout=10, check=True)
+        return float(json.loads(r.stdout)["median_ns"])
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError):
+        return None
 
 
 def cpu_model(cpuinfo: str = "") -> str:

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The ivshmem2 authors
 """One real tiny run of bench/bench.py: 1 rep, 1 s, net_ivshmem2 and
-net_memif at 64 B one way; the engine's JSON holds both with Mpps > 0."""
+net_memif at 64 B one way; the engine's JSON holds both with Mpps > 0 and
+the line transfer times around each window."""
 
 import json
 import subprocess
@@ -33,5 +34,9 @@ def test_bench_smoke(tmp_path):
     assert all(x["value"] > 0 and x["unit"] == "Mpps" for x in by.values())
     assert r["metadata"]["dpdk_version"] and r["metadata"]["cpu_model"]
     assert r["metadata"]["lcores"]["verified"] is True
+    # ivshmem2-c2c ran before and after every window (it is built with the PMD).
+    assert all(len(x["line_ns"]) == 2 and all(ns > 0 for ns in x["line_ns"])
+               for x in r["samples"]), r["samples"]
+    assert "line ns" in (tmp_path / "perf.md").read_text()
     assert (tmp_path / "perf.md").exists() and (tmp_path / "perf.png").exists()
     assert "ivshmem2" in p.stdout and "memif" in p.stdout

@@ -13,13 +13,14 @@ import yaml
 from engine import cli, expect, metadata, report, topology
 from engine.runner import Config, parse_cycles
 from engine.runner import testpmd_args as pmd_args
-from engine.stats import Sample, rotated, spread, summarize
+from engine.stats import (Sample, line_states, rotated, spread, summarize, summarize_by_state,
+                          window_state)
 
 
-def sample(t, mpps, rep=1, w="uni", size=64, cpp=None):
+def sample(t, mpps, rep=1, w="uni", size=64, cpp=None, line=()):
     return Sample(rep=rep, position=0, transport=t, workload=w, size=size, mpps=mpps,
                   window_s=5.0, rx_a=int(mpps * 5e6), cpp_testpmd={"a": cpp} if cpp else {},
-                  cpp_tsc={"a": 2 * cpp} if cpp else {})
+                  cpp_tsc={"a": 2 * cpp} if cpp else {}, line_ns=list(line))
 
 
 SAMPLES = [sample("ivshmem2", v, rep=i + 1, cpp=100 + i) for i, v in enumerate([10, 12, 11])] + \
@@ -307,6 +308,82 @@ def test_render_from_stored_json(tmp_path):
     assert cli.main(["--render", str(tmp_path / "perf.json")]) == 0
     assert (tmp_path / "perf.md").read_text() == report.markdown(r)
     assert (tmp_path / "perf.png").exists()
+
+
+# --- line transfer states (ivshmem2-c2c before and after each window) ---
+# Near (~33 ns, the cores share a cache) and far (~160 ns): ivshmem2 wins
+# near, memif-zc far; the run's medians mix both, the states tell them apart.
+STATE_SAMPLES = [
+    sample("ivshmem2", 30, rep=1, line=(33, 34)), sample("memif-zc", 20, rep=1, line=(32, 35)),
+    sample("ivshmem2", 10, rep=2, line=(160, 158)), sample("memif-zc", 12, rep=2, line=(150, 170)),
+    sample("ivshmem2", 31, rep=3, line=(31, 36)), sample("memif-zc", 21, rep=3, line=(34, 33)),
+    sample("ivshmem2", 20, rep=4, line=(33, 160)),  # the state changed around it
+    sample("memif-zc", 12, rep=4, line=(155, 165)),
+]
+
+
+def test_line_states_split_at_gaps():
+    assert line_states([sample("x", 1, line=(14, 15)), sample("x", 1, line=(31, 36)),
+                        sample("x", 1, line=(33, 150)), sample("x", 1, line=(180, 160))]) == \
+        [(14, 15), (31, 36), (150, 180)]
+    assert line_states([sample("x", 1)]) == []
+    # Values within LINE_STATE_GAP of each other chain into one state.
+    assert line_states([sample("x", 1, line=(30, 50, 85))]) == [(30, 85)]
+
+
+def test_window_state_needs_both_probes_in_one_state():
+    states = line_states(STATE_SAMPLES)
+    assert states == [(31, 36), (150, 170)]
+    assert [window_state(s, states) for s in STATE_SAMPLES] == [0, 0, 1, 1, 0, 0, None, 1]
+    assert window_state(sample("x", 1), states) is None
+
+
+def test_summary_of_line_transfer_times():
+    rows = {r.key: r for r in summarize(STATE_SAMPLES)}
+    iv = rows[("ivshmem2", "uni", 64)]
+    assert (iv.line_ns, iv.line_ns_min, iv.line_ns_max) == (35, 31, 160)
+    assert summarize(SAMPLES)[0].line_ns is None
+
+
+def test_summary_by_state_compares_within_a_state():
+    by = summarize_by_state(STATE_SAMPLES, "memif-zc")
+    assert [st for st, _ in by] == [(31, 36), (150, 170)]
+    near = {r.key: r for r in by[0][1]}
+    far = {r.key: r for r in by[1][1]}
+    assert near[("ivshmem2", "uni", 64)].values == [30, 31]
+    assert near[("ivshmem2", "uni", 64)].vs_best_other == pytest.approx(30.5 / 20.5)
+    # The window whose state changed is in neither.
+    assert far[("ivshmem2", "uni", 64)].values == [10]
+    assert far[("ivshmem2", "uni", 64)].vs_best_other == pytest.approx(10 / 12)
+    # One state only (or no probes): nothing to group.
+    assert summarize_by_state(STATE_SAMPLES[:2]) == []
+    assert summarize_by_state(SAMPLES) == []
+
+
+def test_markdown_shows_line_times_and_states_only_when_measured():
+    c = cfg(transports=["ivshmem2", "memif-zc"], baseline="memif-zc")
+    md = report.markdown(report.build(c, dict(META), STATE_SAMPLES, {}, []))
+    assert "this run 31-170 ns" in md
+    assert "| cyc/pkt TSC | line ns | n |" in md
+    assert "| 64 | ivshmem2 | 25.00 | 10.00 | 31.00 |" in md and "| 35 (31-160) | 4 |" in md
+    assert "## By line transfer state" in md
+    assert "| 31-36 | uni | 64 | ivshmem2 | 2 | 30.50 | 30.00 | 31.00 | 1.49 |" in md
+    assert "| 150-170 | uni | 64 | ivshmem2 | 1 | 10.00 | 10.00 | 10.00 | 0.83 |" in md
+    plain = report.markdown(report.build(cfg(), dict(META), SAMPLES[:6], {}, []))
+    assert "line ns" not in plain and "By line transfer state" not in plain
+
+
+def test_line_transfer_probe(tmp_path):
+    """topology.line_transfer_ns runs the probe; no probe or a failing one: None."""
+    assert topology.line_transfer_ns(tmp_path / "missing", 0, 1) is None
+    fake = tmp_path / "c2c"
+    fake.write_text('#!/bin/sh\necho \'{"median_ns": 33.5, "args": "\'"$*"\'"}\'\n')
+    fake.chmod(0o755)
+    assert topology.line_transfer_ns(fake, 1, 0) == 33.5
+    fake.write_text("#!/bin/sh\necho 'cannot run on CPU 7' >&2\nexit 1\n")
+    assert topology.line_transfer_ns(fake, 1, 7) is None
+    fake.write_text("#!/bin/sh\necho 'not json'\n")
+    assert topology.line_transfer_ns(fake, 1, 0) is None
 
 
 # --- command line ---

@@ -18,6 +18,7 @@ CACHE = Path(
 
 SERVER = BUILD / "server" / "ivshmem2-server"
 INFO = BUILD / "app" / "ivshmem2-info" / "ivshmem2-info"
+C2C = BUILD / "app" / "ivshmem2-c2c" / "ivshmem2-c2c"
 PMD = BUILD / "drivers" / "net" / "ivshmem2" / "librte_net_ivshmem2.so"
 QEMU = BUILD / "device" / "qemu-system-x86_64"
 
