@@ -50,6 +50,7 @@
 #define MAX_CLIENTS	8
 #define MAX_PEERS	5
 #define TIMEOUT_MS	5000
+#define GRACE_MS	100
 #define MAX_OPS		200
 #define DIM(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -363,19 +364,27 @@ num_peers(void)
 	return __atomic_load_n(&srv.num_peers, __ATOMIC_RELAXED);
 }
 
-/* Close every client and wait until the server has removed them all. */
+/*
+ * Close every client and wait until the server has removed them all. Past
+ * the deadline the server still gets GRACE_MS: if this process was stopped
+ * (a VM stall, once seen in a suite run: the check failed with the count
+ * already back at 0), the thread that wakes first must not decide alone.
+ */
 static void
 empty_group(void)
 {
 	uint64_t deadline = now_ms() + TIMEOUT_MS;
 	unsigned int i;
+	uint32_t left;
 
 	for (i = 0; i < MAX_CLIENTS; i++)
 		client_close(&clients[i]);
 	while (num_peers() != 0 && now_ms() < deadline)
 		usleep(1000);
-	FUZZ_CHECK(num_peers() == 0, "%u peers left %d ms after all closed", num_peers(),
-		   TIMEOUT_MS);
+	for (i = 0; i < GRACE_MS && num_peers() != 0; i++)
+		usleep(1000);
+	left = num_peers();
+	FUZZ_CHECK(left == 0, "%u peers left %d ms after all closed", left, TIMEOUT_MS);
 }
 
 /* With the loop stopped: the server's tables agree with each other. */

@@ -6,14 +6,17 @@
 #define _IVSHMEM2_COPY_H_
 
 /*
- * Slot writes (tx: mbuf -> own section). At 1518 B the copy is bound by
- * the slot lines: with ordinary stores the producer first takes back each
- * line the consumer's core read last (a cross-core miss per line). Full
- * lines written with non-temporal stores need no read for ownership. The
- * variant is chosen once per tx queue (ivshmem2_copy_select); small frames
- * never reach it (ivshmem2_copy_slot copies them inline), and the burst
- * issues one store fence before it publishes its tail
- * (ivshmem2_copy_fence), not one per frame.
+ * Slot writes (tx: mbuf -> own section). The copy is bound by the slot
+ * lines: with ordinary stores the producer first takes back each line the
+ * consumer's core read last (a cross-core miss per line, about 160 ns
+ * where the two cores share no cache). Full lines written with
+ * non-temporal stores need no read for ownership and leave no dirty line
+ * in the producer's cache for the consumer to fetch, so every frame of a
+ * line or more is streamed. The variant is chosen once per tx queue
+ * (ivshmem2_copy_select); frames under a line never reach it
+ * (ivshmem2_copy_slot copies them inline), and the burst issues one store
+ * fence before it publishes its tail (ivshmem2_copy_fence), not one per
+ * frame.
  */
 
 #include <stdbool.h>
@@ -24,10 +27,10 @@
 #include <rte_common.h>
 #include <rte_memcpy.h>
 
-/* Frames up to this many bytes: inlined rte_memcpy (an indirect call costs more). */
-#define IVSHMEM2_COPY_INLINE_MAX	128u
+/* Frames up to this many bytes: inlined rte_memcpy (no whole line to stream). */
+#define IVSHMEM2_COPY_INLINE_MAX	63u
 /* From this many bytes on, whole lines are written with non-temporal stores. */
-#define IVSHMEM2_COPY_STREAM_MIN	512u
+#define IVSHMEM2_COPY_STREAM_MIN	64u
 
 enum ivshmem2_copy_kind {
 	IVSHMEM2_COPY_MEMCPY = 0,	/**< rte_memcpy; zeroed queues get this one */

@@ -296,9 +296,13 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	uint32_t tail, avail, n, rd;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
-	/* Copies into a shared destination stream whole lines from here on (no RFO). */
+	/*
+	 * Copies into a shared destination (a pool mbuf) stream whole lines
+	 * (no RFO) from the length on that Tx posts without a copy: this core
+	 * does not read those back, but copies shorter ones into a slot.
+	 */
 	uint32_t stream_min = dst_shared && ivshmem2_copy_streams(q->copy) ?
-			      IVSHMEM2_COPY_STREAM_MIN : UINT32_MAX;
+			      IVSHMEM2_TX_POOL_MIN : UINT32_MAX;
 	bool streamed = false;
 
 	if (zero_copy)
@@ -401,9 +405,9 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 				void *dst = rte_pktmbuf_mtod(m, void *);
 				const void *src = ivshmem2_ring_seg_src(&s->ring, &f, rd, 0);
 
-				if (dst_shared) {
+				if (f.len >= stream_min) {
 					ivshmem2_copy_slot(q->copy, dst, src, f.len);
-					streamed |= f.len >= stream_min;
+					streamed = true;
 				} else {
 					rte_memcpy(dst, src, f.len);
 				}

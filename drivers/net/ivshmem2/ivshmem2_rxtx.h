@@ -122,7 +122,7 @@ ivshmem2_slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
  * like any other: a copy of a few lines costs less than holding the mbuf
  * until the consumer passed it (64 B bidi: 120 cycles/packet, not 280).
  */
-#define IVSHMEM2_TX_POOL_MIN	IVSHMEM2_COPY_STREAM_MIN
+#define IVSHMEM2_TX_POOL_MIN	512u
 
 struct ivshmem2_txq {
 	/* Hot: read every burst. */

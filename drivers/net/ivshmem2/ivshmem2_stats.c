@@ -254,10 +254,14 @@ ivshmem2_tx_burst_mode_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth
 {
 	const struct ivshmem2_txq *q = dev->data->tx_queues[qid];
 
-	snprintf(mode->info, sizeof(mode->info),
-		 "Copy into the own section (%s%s), %u-slot rings", ivshmem2_copy_name(q->copy),
-		 ivshmem2_copy_streams(q->copy) ? ", non-temporal from 512 B" : "",
-		 q->ring_size);
+	if (ivshmem2_copy_streams(q->copy))
+		snprintf(mode->info, sizeof(mode->info),
+			 "Copy into the own section (%s, non-temporal from %u B), %u-slot rings",
+			 ivshmem2_copy_name(q->copy), IVSHMEM2_COPY_STREAM_MIN, q->ring_size);
+	else
+		snprintf(mode->info, sizeof(mode->info),
+			 "Copy into the own section (%s), %u-slot rings",
+			 ivshmem2_copy_name(q->copy), q->ring_size);
 	return 0;
 }
 
