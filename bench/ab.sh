@@ -7,7 +7,9 @@
 # of A as the comparison in the same run. Each run writes the engine's
 # perf.json; the summary below is computed from those JSON files only:
 # per-rep Mpps, median/min/max per build, B/A, the median cycles/packet of
-# the receiving lcore (testpmd --record-core-cycles, and TSC Hz / pps).
+# the receiving lcore (testpmd --record-core-cycles, and TSC Hz / pps);
+# then, when the runs saw more than one line transfer state (ivshmem2-c2c
+# around each window, see bench/engine/stats.py), B/A within each state.
 #
 #   bench/ab.sh BUILD_A BUILD_B [reps] [bench.py options...]
 #   bench/ab.sh /tmp/old/build build 5 --sizes 64,1518 --workloads uni --cpus 1,0
@@ -45,11 +47,14 @@ for rep in $(seq 1 "$reps"); do
 	fi
 done
 
-/usr/bin/python3 - "$out" "$reps" <<'PY'
+/usr/bin/python3 - "$out" "$reps" "$repo/bench" <<'PY'
 import json, statistics, sys
 from pathlib import Path
 out, reps = Path(sys.argv[1]), int(sys.argv[2])
+sys.path.insert(0, sys.argv[3])
+from engine.stats import Sample, line_states, window_state
 vals = {}   # (label, transport, workload, size) -> [(mpps, cpp_testpmd, cpp_tsc)]
+samples = []  # (label, Sample) of every window, for the per-state summary
 meta = None
 for label in ("A", "B"):
     for rep in range(1, reps + 1):
@@ -58,6 +63,7 @@ for label in ("A", "B"):
         for e in res.get("errors", []):
             print(f"ab: {label} rep {rep}: {e}", file=sys.stderr)
         for s in res["samples"]:
+            samples.append((label, Sample(**s)))
             key = (label, s["transport"], s["workload"], s["size"])
             vals.setdefault(key, []).append(
                 (s["mpps"], s["cpp_testpmd"].get("a"), s["cpp_tsc"].get("a")))
@@ -87,4 +93,22 @@ for w, s in keys:
           f"{' '.join(f'{v:.1f}' for v in vb)} | {ma:.2f} {rng(va)} | {mb:.2f} {rng(vb)} | "
           f"{mb / ma if ma else float('nan'):.3f} | {cpp(ra)} | {cpp(rb)} | {mm:.2f} | "
           f"{mb / mm if mm else float('nan'):.2f} |")
+# The same per line transfer state (ivshmem2-c2c around each window), when
+# the runs saw more than one: B/A of the medians of the windows in one state.
+states = line_states([x for _, x in samples])
+if len(states) > 1:
+    print("\nper line transfer state (windows whose probes before and after fall in one "
+          "state; n = windows of A / B)")
+    print("| state (ns) | workload | size | A median (n) | B median (n) | B/A |")
+    print("|---|---|---|---|---|---|")
+    for i, (lo, hi) in enumerate(states):
+        for w, s in keys:
+            got = {lab: [x.mpps for l2, x in samples if l2 == lab and x.transport == "ivshmem2"
+                         and (x.workload, x.size) == (w, s) and window_state(x, states) == i]
+                   for lab in ("A", "B")}
+            if not got["A"] or not got["B"]:
+                continue
+            ma, mb = med(got["A"]), med(got["B"])
+            print(f"| {lo:.0f}-{hi:.0f} | {w} | {s} | {ma:.2f} ({len(got['A'])}) | "
+                  f"{mb:.2f} ({len(got['B'])}) | {mb / ma:.3f} |")
 PY

@@ -8,8 +8,10 @@
 # measured by bench/engine: one way and both ways, 64 B and 1518 B, 5
 # interleaved repetitions of 5 s windows (about 12 minutes after the build:
 # 500 s of windows, 100 s of warm-up, peer start-up).
-# Writes results/demo/perf.{json,md,png} and prints the table with the CPU
-# model and where the forwarding lcores ran. Everything started is cleaned up.
+# Writes results/demo/perf.{json,md,png} and perf-line.png, and prints the
+# table with the CPU model, where the forwarding lcores ran and how long a
+# cache line took between their CPUs around each window (ivshmem2-c2c).
+# Everything started is cleaned up.
 #
 #   scripts/demo.sh [REPS [SECONDS_PER_WINDOW]]      (defaults 5 and 5)
 #   DEMO_CPUS=2,3 scripts/demo.sh                     (forwarding CPUs of peer A, B)

@@ -59,6 +59,54 @@ def throughput(result: dict, path: Path) -> bool:
     return True
 
 
+def line_state(result: dict, path: Path) -> bool:
+    """Every window's Mpps against the line transfer time around it (the
+    mean of the probes before and after), one panel per case: how much of a
+    row's spread is the machine's state rather than the transport."""
+    plt = _plt()
+    samples = [s for s in result.get("samples", []) if s.get("line_ns")]
+    if plt is None or not samples:
+        return False
+    cases = sorted({(s["workload"], s["size"]) for s in samples},
+                   key=lambda c: (list(WORKLOADS).index(c[0]) if c[0] in WORKLOADS else 99, c[1]))
+    cols = min(len(cases), 4)
+    rows = (len(cases) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.8 * rows), squeeze=False)
+    handles = {}
+    for ax, (w, size) in zip(axes.flat, cases):
+        for t in [t for t in TRANSPORTS if any(s["transport"] == t for s in samples)]:
+            pts = [s for s in samples if (s["transport"], s["workload"], s["size"]) ==
+                   (t, w, size)]
+            if not pts:
+                continue
+            xs = [sum(s["line_ns"]) / len(s["line_ns"]) for s in pts]
+            # Open markers: the probes before and after the window disagreed.
+            solid = [max(s["line_ns"]) <= 1.8 * min(s["line_ns"]) for s in pts]
+            color = f"C{list(TRANSPORTS).index(t)}"
+            handles[t] = ax.scatter([x for x, k in zip(xs, solid) if k],
+                                    [s["mpps"] for s, k in zip(pts, solid) if k], color=color,
+                                    label=t, s=24)
+            ax.scatter([x for x, k in zip(xs, solid) if not k],
+                       [s["mpps"] for s, k in zip(pts, solid) if not k], s=24,
+                       facecolors="none", edgecolors=color)
+        ax.set_xscale("log")
+        ax.set_xticks([10, 20, 50, 100, 200], ["10", "20", "50", "100", "200"])
+        ax.set_xlabel("line transfer between the CPUs (ns)")
+        ax.set_ylabel("Mpps")
+        ax.set_title(f"{w} {size} B", fontsize=10)
+        ax.grid(True, alpha=0.3)
+    for ax in list(axes.flat)[len(cases):]:
+        ax.set_visible(False)
+    fig.suptitle("each window against the cache-line transfer time around it "
+                 "(open: the state changed around the window)", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    fig.legend([handles[t] for t in TRANSPORTS if t in handles],
+               [t for t in TRANSPORTS if t in handles], loc="center right", fontsize=8)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
 def latency(result: dict, path: Path) -> bool:
     """Round-trip distribution (share of frames per histogram bucket), idle
     and under load, one panel per transport."""

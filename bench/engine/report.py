@@ -266,7 +266,8 @@ def _by_state(result: dict) -> List[str]:
 
 
 def write(result: dict, outdir: Path, plots: bool = True) -> Dict[str, Path]:
-    """perf.json, perf.md and (with matplotlib) perf.png, perf-latency.png."""
+    """perf.json, perf.md and (with matplotlib) perf.png, perf-line.png (with
+    line transfer times), perf-latency.png (with latency)."""
     from . import plot  # noqa: PLC0415 - matplotlib only when plotting
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -276,6 +277,8 @@ def write(result: dict, outdir: Path, plots: bool = True) -> Dict[str, Path]:
     if plots:
         if plot.throughput(result, outdir / "perf.png"):
             files["png"] = outdir / "perf.png"
+        if plot.line_state(result, outdir / "perf-line.png"):
+            files["line_png"] = outdir / "perf-line.png"
         if result.get("latency") and plot.latency(result, outdir / "perf-latency.png"):
             files["latency_png"] = outdir / "perf-latency.png"
     return files

@@ -373,6 +373,16 @@ def test_markdown_shows_line_times_and_states_only_when_measured():
     assert "line ns" not in plain and "By line transfer state" not in plain
 
 
+def test_line_plot_only_with_probes(tmp_path):
+    pytest.importorskip("matplotlib")
+    c = cfg(transports=["ivshmem2", "memif-zc"], baseline="memif-zc")
+    files = report.write(report.build(c, dict(META), STATE_SAMPLES, {}, []), tmp_path / "a")
+    data = files["line_png"].read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    files = report.write(report.build(cfg(), dict(META), SAMPLES, {}, []), tmp_path / "b")
+    assert "line_png" not in files and not (tmp_path / "b" / "perf-line.png").exists()
+
+
 def test_line_transfer_probe(tmp_path):
     """topology.line_transfer_ns runs the probe; no probe or a failing one: None."""
     assert topology.line_transfer_ns(tmp_path / "missing", 0, 1) is None
