@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .stats import Sample, line_states, window_state
 from .transports import TRANSPORTS, WORKLOADS
 
 
@@ -67,6 +68,7 @@ def line_state(result: dict, path: Path) -> bool:
     samples = [s for s in result.get("samples", []) if s.get("line_ns")]
     if plt is None or not samples:
         return False
+    states = line_states([Sample(**s) for s in samples])
     cases = sorted({(s["workload"], s["size"]) for s in samples},
                    key=lambda c: (list(WORKLOADS).index(c[0]) if c[0] in WORKLOADS else 99, c[1]))
     cols = min(len(cases), 4)
@@ -81,7 +83,7 @@ def line_state(result: dict, path: Path) -> bool:
                 continue
             xs = [sum(s["line_ns"]) / len(s["line_ns"]) for s in pts]
             # Open markers: the probes before and after the window disagreed.
-            solid = [max(s["line_ns"]) <= 1.8 * min(s["line_ns"]) for s in pts]
+            solid = [window_state(Sample(**s), states) is not None for s in pts]
             color = f"C{list(TRANSPORTS).index(t)}"
             handles[t] = ax.scatter([x for x, k in zip(xs, solid) if k],
                                     [s["mpps"] for s, k in zip(pts, solid) if k], color=color,

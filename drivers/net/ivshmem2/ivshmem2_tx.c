@@ -423,10 +423,15 @@ ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		} else if (likely(m->nb_segs == 1 && len <= IVSHMEM2_NET_SLOT_SIZE && len > 0)) {
 			if (unlikely(free == 0))
 				break;
-			if (i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
+			/*
+			 * A frame's lines past its first, if it is not streamed
+			 * (streamed lines need no ownership): none when every
+			 * frame of more than a line streams.
+			 */
+			if (stream_min > RTE_CACHE_LINE_SIZE &&
+			    i + IVSHMEM2_TX_FILL_AHEAD < nb_pkts && free > IVSHMEM2_TX_FILL_AHEAD) {
 				uint32_t ahead = pkts[i + IVSHMEM2_TX_FILL_AHEAD]->data_len;
 
-				/* Streamed lines need no ownership: no read to overlap. */
 				if (ahead < stream_min)
 					ivshmem2_slot_prefetch_lines(ivshmem2_ring_slot(q->ring.slots,
 							mask, tail + IVSHMEM2_TX_FILL_AHEAD), ahead, true);
