@@ -446,28 +446,14 @@ fail:
 }
 
 /* A new connection: spec section 5, "Order of messages". */
-static void server_accept(Ivshmem2Server *s)
+static void peer_join(Ivshmem2Server *s, int sock)
 {
     struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
     Ivshmem2Peer *p, *o;
     bool quarantined;
     uint64_t waited;
-    int sock, id;
+    int id;
 
-    sock = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (sock < 0) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-            errno == ENOMEM) {
-            /* Stop polling the listener until a peer leaves. */
-            IVSHMEM2_WARNING("cannot accept a connection: %s; not accepting "
-                             "until a peer leaves", strerror(errno));
-            listen_pause(s, true);
-        } else if (errno != EAGAIN && errno != EINTR &&
-                   errno != ECONNABORTED) {
-            IVSHMEM2_WARNING("accept: %s", strerror(errno));
-        }
-        return;
-    }
     id = pick_free_id(s, &quarantined, &waited);
     if (id < 0) {
         IVSHMEM2_WARNING("group full (%u peers): new connection refused",
@@ -521,6 +507,29 @@ static void server_accept(Ivshmem2Server *s)
     TAILQ_FOREACH(o, &s->peers, next) {
         peer_flush(s, o);
     }
+}
+
+static void server_accept(Ivshmem2Server *s)
+{
+    int sock;
+
+    sock = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (sock < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+            errno == ENOMEM) {
+            /* Stop polling the listener until a peer leaves. */
+            IVSHMEM2_WARNING("cannot accept a connection: %s; not accepting "
+                             "until a peer leaves", strerror(errno));
+            listen_pause(s, true);
+        } else if (errno != EAGAIN && errno != EINTR &&
+                   errno != ECONNABORTED) {
+            IVSHMEM2_WARNING("accept: %s", strerror(errno));
+        }
+        return;
+    }
+    peer_join(s, sock);
+    /* Released after the join: a reader of the count also sees the peer. */
+    __atomic_store_n(&s->accepted, s->accepted + 1, __ATOMIC_RELEASE);
 }
 
 /*

@@ -71,6 +71,7 @@ typedef struct Ivshmem2Server {
     uint64_t *freed_at;                 /* per ID: when freed (ns), 0: never */
     uint32_t num_peers;
     uint32_t generation;
+    uint64_t accepted;                  /* connections taken and dealt with */
 } Ivshmem2Server;
 
 /*
