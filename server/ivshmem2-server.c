@@ -509,22 +509,32 @@ static void peer_join(Ivshmem2Server *s, int sock)
     }
 }
 
-static void server_accept(Ivshmem2Server *s)
+/* The next connection on @listen_fd, or -1 (out of fds: listening paused). */
+static int server_take(Ivshmem2Server *s, int listen_fd, const char *what)
 {
     int sock;
 
-    sock = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sock = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (sock < 0) {
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
             errno == ENOMEM) {
             /* Stop polling the listener until a peer leaves. */
-            IVSHMEM2_WARNING("cannot accept a connection: %s; not accepting "
-                             "until a peer leaves", strerror(errno));
+            IVSHMEM2_WARNING("cannot accept %s: %s; not accepting until a "
+                             "peer leaves", what, strerror(errno));
             listen_pause(s, true);
         } else if (errno != EAGAIN && errno != EINTR &&
                    errno != ECONNABORTED) {
-            IVSHMEM2_WARNING("accept: %s", strerror(errno));
+            IVSHMEM2_WARNING("cannot accept %s: %s", what, strerror(errno));
         }
+    }
+    return sock;
+}
+
+static void server_accept(Ivshmem2Server *s)
+{
+    int sock = server_take(s, s->listen_fd, "a connection");
+
+    if (sock < 0) {
         return;
     }
     peer_join(s, sock);
@@ -561,17 +571,8 @@ static void info_accept(Ivshmem2Server *s)
     ssize_t n;
     int sock;
 
-    sock = accept4(s->info_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sock = server_take(s, s->info_fd, "an info client");
     if (sock < 0) {
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-            errno == ENOMEM) {
-            IVSHMEM2_WARNING("cannot accept an info client: %s; not "
-                             "accepting until a peer leaves", strerror(errno));
-            listen_pause(s, true);
-        } else if (errno != EAGAIN && errno != EINTR &&
-                   errno != ECONNABORTED) {
-            IVSHMEM2_WARNING("info socket: accept: %s", strerror(errno));
-        }
         return;
     }
     u.msg = (struct ivshmem2_msg_info) {
