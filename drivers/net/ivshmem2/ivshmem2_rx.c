@@ -258,15 +258,15 @@ rx_buf(const struct rte_mbuf *m)
  * What to prefetch for entry @idx, a few frames ahead: its slot, unless the
  * producer posts pool segments; only then is its descriptor read this early
  * (a line the producer may still be writing: a stall on the slot-only path).
+ * Sets @len to the entry's length when it read the descriptor, else leaves
+ * the caller's guess.
  */
 static __rte_always_inline const uint8_t *
-rx_ahead_hint(const struct ivshmem2_rxq_src *s, uint32_t idx)
+rx_ahead_hint(const struct ivshmem2_rxq_src *s, uint32_t idx, uint32_t *len)
 {
-	uint32_t len;
-
 	if (likely(!s->pool_seen))
 		return ivshmem2_ring_slot_ro(s->ring.slots, s->ring.mask, idx);
-	return ivshmem2_ring_entry_hint(&s->ring, idx, &len);
+	return ivshmem2_ring_entry_hint(&s->ring, idx, len);
 }
 
 /*
@@ -344,8 +344,11 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	 * The burst's slots or pool segments at once, their misses overlap;
 	 * then a few entries ahead of each frame, past the burst too.
 	 */
-	for (got = 0; got < RTE_MIN(n, IVSHMEM2_PREFETCH_BURST); got++)
-		rte_prefetch0(rx_ahead_hint(s, rd + got));
+	for (got = 0; got < RTE_MIN(n, IVSHMEM2_PREFETCH_BURST); got++) {
+		uint32_t len;
+
+		rte_prefetch0(rx_ahead_hint(s, rd + got, &len));
+	}
 	if (!zero_copy && avail > 1)
 		rx_prefetch_entry(s, rd + 1);
 	/* Buffers of the own section: the peer read their first line last. */
@@ -377,18 +380,20 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		if (unlikely(f.seg_off[0] != IVSHMEM2_RING_SEG_SLOT))
 			s->pool_seen = true;
 		if (avail > f.nb_slots + IVSHMEM2_PREFETCH_AHEAD) {
+			uint32_t ahead_len = f.len;
 			const uint8_t *ahead = rx_ahead_hint(s, rd + f.nb_slots +
-							     IVSHMEM2_PREFETCH_AHEAD);
+							     IVSHMEM2_PREFETCH_AHEAD, &ahead_len);
 
 			rte_prefetch0(ahead);
 			/*
-			 * Its further lines too, as many as this frame has (the
-			 * producer streamed them to memory): two frames ahead was
-			 * too late. One way, cores sharing a cache: 256 B 213 ->
-			 * 70 cycles/packet, 1518 B 226 -> 175.
+			 * Its further lines too (the producer streamed them to
+			 * memory): two frames ahead was too late. A slot's length
+			 * is a guess (this frame's), a pool segment's is read.
+			 * One way, cores sharing a cache: 256 B 213 -> 70
+			 * cycles/packet, 1518 B 226 -> 175.
 			 */
-			if (!zero_copy && !s->pool_seen)
-				ivshmem2_slot_prefetch_lines(ahead, f.len, false);
+			if (!zero_copy)
+				ivshmem2_slot_prefetch_lines(ahead, ahead_len, false);
 		}
 		if (dst_shared && (uint32_t)got + IVSHMEM2_PREFETCH_AHEAD < n)
 			rte_prefetch0_write(rx_buf(pkts[got + IVSHMEM2_PREFETCH_AHEAD]));
