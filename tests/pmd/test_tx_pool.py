@@ -9,6 +9,7 @@ in the pool."""
 
 import re
 import subprocess
+import time
 
 import pytest
 from framework.ivshmem2.group import Ivshmem2Group
@@ -107,6 +108,53 @@ def test_zero_copy_forwarder_returns_pool_frames(sut_node, sizes):
     assert fwd.show_port_xstats(0)["tx_pool_held_segments"] == 0
     assert fwd.alive()
     fwd.close()
+
+
+@pytest.mark.parametrize("size", [1024, 1518])
+def test_zero_copy_forwarder_lets_go_of_returned_frames_when_idle(sut_node, size):
+    """io forwarding both ways, tx-pool on A, zero-copy rx on B, with as many frames out
+    as A's ring holds; stopped, drained and started again, it forwards again.
+
+    B's RETURN frames keep their rx slots, and with them A's ring, until B gives them
+    back; that used to happen only in B's next tx burst, which an idle forwarder never
+    makes: A's ring stayed full, A dropped the whole restart and nothing moved again."""
+    group = Ivshmem2Group(sut_node, size="80M", output_size="32M", vectors=4)
+    shells = []
+    for slot, devargs in enumerate([dict(tx_pool=POOL_MBUFS), dict(zero_copy="yes")]):
+        sh = TestPmdShell(sut_node, [group.vdev(**devargs)], name=f"idle-{slot}", slot=slot,
+                          max_pkt_len=9216).start_application()
+        shells.append(sh)
+    a, b = shells
+    for sh in shells:
+        assert sh.wait_link_status_up(0, timeout=60), sh.output()[-2000:]
+        sh.send_command(f"set txpkts {size}")
+    for run in range(3):
+        for sh in shells:
+            sh.set_forward_mode(SimpleForwardingModes.io)
+        # 16 bursts of 32 from each side: 1024 frames out, A's ring size.
+        for sh in shells:
+            sh.start_tx_first(16)
+        time.sleep(0.5)
+        before = a.show_port_stats(0).rx_packets
+        time.sleep(1)
+        moved = a.show_port_stats(0).rx_packets - before
+        b.stop()
+        a.stop()
+        assert moved > 10000, f"run {run}: A received {moved} frames in 1 s\n" + \
+            str(a.show_port_xstats(0))
+        # What the bench does between two sizes: both drain what is still out.
+        for sh in shells:
+            sh.set_forward_mode(SimpleForwardingModes.rxonly)
+            sh.start()
+        time.sleep(0.3)
+        b.stop()
+        a.stop()
+    assert b.show_port_xstats(0)["tx_returned_packets"] > 0
+    for sh in (b, a):
+        sh.stop_port(0)
+        assert sh.show_port_xstats(0)["tx_pool_held_segments"] == 0
+        assert sh.alive()
+        sh.close()
 
 
 def test_ports_of_one_section_share_the_pool(sut_node):

@@ -286,6 +286,7 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->zero_copy = p->zero_copy;
 	q->iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	if (q->zero_copy) {
+		q->port_data = dev->data;
 		if (ivshmem2_rxq_zc_alloc(q, hw->numa_node) != 0) {
 			rte_free(q);
 			return -ENOMEM;
@@ -331,6 +332,8 @@ ivshmem2_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->vectors = hw->vectors;
 	q->queue_id = qid;
 	q->port_id = dev->data->port_id;
+	q->returns = p->zero_copy;
+	rte_spinlock_init(&q->held_lock);
 	/* Once per queue, never per packet; the kind, not a pointer: secondaries share q. */
 	q->copy = ivshmem2_copy_select(&why);
 	IVSHMEM2_LOG(INFO, "port %u txq %u: slot copy %s (%s)", dev->data->port_id, qid,

@@ -496,7 +496,22 @@ static __rte_noinline uint16_t
 rx_burst_zero_copy(struct ivshmem2_rxq *q, struct rte_mbuf **pkts, uint16_t nb_pkts,
 		   uint32_t gen)
 {
-	return rx_burst_mode(q, pkts, nb_pkts, gen, true, false);
+	struct rte_eth_dev_data *data = q->port_data;
+	uint16_t nb_rx = rx_burst_mode(q, pkts, nb_pkts, gen, true, false);
+	uint16_t i;
+
+	if (nb_rx != 0 || data == NULL)
+		return nb_rx;
+	/*
+	 * Nothing came: frames our tx sent back (RETURN) may still hold their
+	 * slots, and with them the peer's ring, until a tx burst; a forwarder
+	 * that receives nothing sends nothing. Without this, io forwarding
+	 * restarted with more frames than the ring lost them all (bidi 1024 B).
+	 */
+	for (i = 0; i < data->nb_tx_queues; i++)
+		if (data->tx_queues[i] != NULL)
+			ivshmem2_txq_reclaim_idle(data->tx_queues[i]);
+	return 0;	/* the next poll opens the slots given back */
 }
 
 static __rte_noinline uint16_t

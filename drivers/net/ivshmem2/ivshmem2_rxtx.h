@@ -12,6 +12,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_spinlock.h>
 
 #include "ivshmem2_copy.h"
 #include "ivshmem2_hw.h"
@@ -143,6 +144,13 @@ struct ivshmem2_txq {
 	uint32_t pool_size;
 	uint32_t reclaimed;		/**< first entry whose mbuf may still be held */
 	struct rte_mbuf **held;		/**< [ring_size]: pool segment of each entry, or NULL */
+	/*
+	 * The port's rx is zero-copy: frames it attached go back as RETURN
+	 * entries, held here, and its idle polls give them back too
+	 * (ivshmem2_txq_reclaim_idle): the lock covers every burst then.
+	 */
+	bool returns;
+	rte_spinlock_t held_lock;
 	/* Control path: rings for the next generation. */
 	struct ivshmem2_ring_tx next_ring;
 	const uint32_t *map_gen;	/**< the port's published one; NULL: no check */
@@ -238,6 +246,8 @@ struct ivshmem2_rxq {
 	uint64_t bad_index;		/**< peer's tail out of range */
 	uint64_t mbuf_fail;
 	struct ivshmem2_zc *zc;		/**< zero-copy bookkeeping, NULL in copy mode */
+	/** Zero-copy: the port's, whose tx queues an idle poll asks to give back; or NULL. */
+	struct rte_eth_dev_data *port_data;
 } __rte_cache_aligned;
 
 /*
@@ -282,6 +292,14 @@ uint32_t ivshmem2_txq_pending(const struct ivshmem2_txq *q);
  * When enabling, returns true if data is already waiting (caller self-kicks).
  */
 bool ivshmem2_rxq_wake_set(struct ivshmem2_rxq *q, bool enable);
+
+/**
+ * Give back what @q holds that the peer has read, unless a burst runs (a
+ * zero-copy rx queue of the port that found nothing: a forwarder that
+ * receives nothing sends nothing, and the RETURN frames its last burst holds
+ * keep their rx slots, and so the peer's ring, closed).
+ */
+void ivshmem2_txq_reclaim_idle(struct ivshmem2_txq *q);
 
 /**
  * Zero-copy: allocate @q's bookkeeping (q->ring_size set) on @socket.

@@ -206,17 +206,38 @@ ivshmem2_txq_held_release(struct ivshmem2_txq *q)
 	q->nb_held = 0;
 }
 
+void
+ivshmem2_txq_reclaim_idle(struct ivshmem2_txq *q)
+{
+	uint32_t gen;
+
+	if (!q->returns || !rte_spinlock_trylock(&q->held_lock))
+		return;
+	gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+	/* New rings: taken as a burst would (rings reset: all given back). */
+	if (q->nb_held != 0 && (gen == q->gen || txq_resync(q, gen)) && ivshmem2_gen_up(gen))
+		tx_reclaim(q, q->tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+			   UINT32_MAX);
+	rte_spinlock_unlock(&q->held_lock);
+}
+
 int
 ivshmem2_tx_done_cleanup(void *queue, uint32_t free_cnt)
 {
 	struct ivshmem2_txq *q = queue;
 	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
+	int given = 0;
 
+	if (q->returns)
+		rte_spinlock_lock(&q->held_lock);
 	/* Copied frames are freed in their burst: only held pool segments are left. */
-	if (q->nb_held == 0 || gen != q->gen || !ivshmem2_gen_up(gen))
-		return 0;
-	return (int)tx_reclaim(q, q->tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-			       free_cnt == 0 ? UINT32_MAX : free_cnt);
+	if (q->nb_held != 0 && gen == q->gen && ivshmem2_gen_up(gen))
+		given = (int)tx_reclaim(q, q->tail,
+					__atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
+					free_cnt == 0 ? UINT32_MAX : free_cnt);
+	if (q->returns)
+		rte_spinlock_unlock(&q->held_lock);
+	return given;
 }
 
 /* True if segment @m lies in the queue's pool area: a direct mbuf of the pool. */
@@ -342,10 +363,9 @@ tx_return_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t off, uint32
 	return 1;
 }
 
-uint16_t
-ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+static __rte_always_inline uint16_t
+tx_burst(struct ivshmem2_txq *q, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
-	struct ivshmem2_txq *q = queue;
 	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
 	uint32_t tail, free, mask, wake;
 	uint64_t bytes = 0;
@@ -499,6 +519,27 @@ out:
 	else
 		rte_pktmbuf_free_bulk(pkts, i);
 	return i;
+}
+
+static __rte_noinline uint16_t
+tx_burst_returns(struct ivshmem2_txq *q, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	uint16_t sent;
+
+	rte_spinlock_lock(&q->held_lock);
+	sent = tx_burst(q, pkts, nb_pkts);
+	rte_spinlock_unlock(&q->held_lock);
+	return sent;
+}
+
+uint16_t
+ivshmem2_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct ivshmem2_txq *q = queue;
+
+	if (unlikely(q->returns))
+		return tx_burst_returns(q, pkts, nb_pkts);
+	return tx_burst(q, pkts, nb_pkts);
 }
 
 uint32_t
