@@ -28,6 +28,10 @@ from .transports import TRANSPORTS, WORKLOADS, applicable, skip_reason
 UNIT = "Mpps"
 
 
+# Fewer frames than this in a window (any transport manages millions): a stall.
+STALL_FRAMES = 1000
+
+
 def _name(r: Row) -> str:
     return f"{r.transport}/{r.workload}/{r.size}B"
 
@@ -47,6 +51,12 @@ def build(cfg, meta: dict, samples: List[Sample], latency: Dict[str, dict],
         "skipped": [],
     }
     _fill_performance(result, rows, {})
+    # A window in which (almost) nothing moved is a stall, not a slow figure.
+    for smp in samples:
+        if smp.rx_a + smp.rx_b < STALL_FRAMES:
+            result["errors"].append(
+                f"{smp.transport}/{smp.workload}/{smp.size}B rep {smp.rep}: "
+                f"{smp.rx_a + smp.rx_b} frames in the {smp.window_s:.1f} s window: stalled")
     # A case asked for but never measured is an error too.
     have = {r.key for r in rows}
     for t in cfg.transports:

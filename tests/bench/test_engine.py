@@ -123,6 +123,14 @@ def test_missing_case_is_an_error_and_fails():
     assert r["status"] == "FAIL" and any("vhost/uni/64B" in e for e in r["errors"])
 
 
+def test_a_window_without_frames_is_a_stall_and_fails():
+    """0.00 Mpps is not a figure: a run with such a window fails and names it."""
+    stalled = sample("memif", 0, rep=2)
+    r = report.build(cfg(), dict(META), SAMPLES[:3] + [SAMPLES[3], stalled, SAMPLES[5]], {}, [])
+    assert r["status"] == "FAIL"
+    assert r["errors"] == ["memif/uni/64B rep 2: 0 frames in the 5.0 s window: stalled"]
+
+
 def test_zero_copy_rx_skips_mac_and_says_so():
     c = cfg(transports=["ivshmem2-zc"], workloads=["uni", "mac"])
     r = report.build(c, dict(META), [sample("ivshmem2-zc", 9)], {}, [])
