@@ -206,6 +206,15 @@ ivshmem2_txq_held_release(struct ivshmem2_txq *q)
 	q->nb_held = 0;
 }
 
+/* Give back the held segments the peer's head passed, if @gen is the rings' generation. */
+static uint32_t
+tx_reclaim_passed(struct ivshmem2_txq *q, uint32_t gen, uint32_t max)
+{
+	if (q->nb_held == 0 || gen != q->gen || !ivshmem2_gen_up(gen))
+		return 0;
+	return tx_reclaim(q, q->tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE), max);
+}
+
 void
 ivshmem2_txq_reclaim_idle(struct ivshmem2_txq *q)
 {
@@ -215,9 +224,9 @@ ivshmem2_txq_reclaim_idle(struct ivshmem2_txq *q)
 		return;
 	gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
 	/* New rings: taken as a burst would (rings reset: all given back). */
-	if (q->nb_held != 0 && (gen == q->gen || txq_resync(q, gen)) && ivshmem2_gen_up(gen))
-		tx_reclaim(q, q->tail, __atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-			   UINT32_MAX);
+	if (q->nb_held != 0 && gen != q->gen)
+		txq_resync(q, gen);
+	tx_reclaim_passed(q, gen, UINT32_MAX);
 	rte_spinlock_unlock(&q->held_lock);
 }
 
@@ -226,18 +235,15 @@ ivshmem2_tx_done_cleanup(void *queue, uint32_t free_cnt)
 {
 	struct ivshmem2_txq *q = queue;
 	uint32_t gen = __atomic_load_n(q->link_gen, __ATOMIC_ACQUIRE);
-	int given = 0;
+	uint32_t given;
 
 	if (q->returns)
 		rte_spinlock_lock(&q->held_lock);
 	/* Copied frames are freed in their burst: only held pool segments are left. */
-	if (q->nb_held != 0 && gen == q->gen && ivshmem2_gen_up(gen))
-		given = (int)tx_reclaim(q, q->tail,
-					__atomic_load_n(q->ring.peer_head, __ATOMIC_ACQUIRE),
-					free_cnt == 0 ? UINT32_MAX : free_cnt);
+	given = tx_reclaim_passed(q, gen, free_cnt == 0 ? UINT32_MAX : free_cnt);
 	if (q->returns)
 		rte_spinlock_unlock(&q->held_lock);
-	return given;
+	return (int)given;
 }
 
 /* True if segment @m lies in the queue's pool area: a direct mbuf of the pool. */
