@@ -105,7 +105,10 @@
  * that the producer received without a copy and now sends back. The
  * consumer's own entry stays unconsumed until the producer's is, so the
  * bytes cannot change before the consumer read them; and a wrong offset
- * makes the consumer read only its own memory.
+ * makes the consumer read only its own memory. A producer sends RETURN only
+ * for bytes nothing else of its own refers to any more: the consumer may
+ * reuse the buffer as soon as it read the entry (net_ivshmem2 hands out the
+ * mbuf that posted it, without a copy).
  */
 struct ivshmem2_net_desc {
 	uint16_t len;		/* bytes of this segment */

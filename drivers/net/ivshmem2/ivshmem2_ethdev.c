@@ -285,8 +285,9 @@ ivshmem2_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc 
 	q->nombuf = &dev->data->rx_mbuf_alloc_failed;
 	q->zero_copy = p->zero_copy;
 	q->iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	q->port_data = dev->data;
+	ivshmem2_pool_rxq_attach(q, hw);
 	if (q->zero_copy) {
-		q->port_data = dev->data;
 		if (ivshmem2_rxq_zc_alloc(q, hw->numa_node) != 0) {
 			rte_free(q);
 			return -ENOMEM;

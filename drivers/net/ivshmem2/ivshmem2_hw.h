@@ -31,6 +31,7 @@
 #include <ivshmem2/shmem.h>
 
 struct ivshmem2_hw;
+struct ivshmem2_pool_map;
 struct rte_eth_dev;
 struct rte_intr_handle;
 
@@ -104,6 +105,7 @@ struct ivshmem2_hw {
 	struct rte_mempool *tx_pool;
 	uintptr_t tx_pool_base;		/**< its data buffers: the own pool area */
 	uint32_t tx_pool_size;		/**< bytes of the pool area */
+	struct ivshmem2_pool_map *tx_pool_map;	/**< its buffers' mbufs and posts, or NULL */
 	bool tx_pool_owned;		/**< created by the tx-pool devarg: freed with the attachment */
 };
 

@@ -16,6 +16,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "ivshmem2_logs.h"
@@ -32,17 +33,78 @@ ivshmem2_pool_txq_attach(struct ivshmem2_txq *q, const struct ivshmem2_hw *hw)
 		return;
 	q->pool_base = hw->tx_pool_base;
 	q->pool_size = hw->tx_pool_size;
+	q->pool_map = hw->tx_pool_map;
 	/* Last: a burst running meanwhile sees the pool only with its area. */
 	__atomic_store_n(&q->pool, hw->tx_pool, __ATOMIC_RELEASE);
 }
 
+void
+ivshmem2_pool_rxq_attach(struct ivshmem2_rxq *q, const struct ivshmem2_hw *hw)
+{
+	if (q != NULL && hw->tx_pool_map != NULL)
+		__atomic_store_n(&q->pool_map, hw->tx_pool_map, __ATOMIC_RELEASE);
+}
+
 static void
-port_txqs_attach(struct rte_eth_dev *dev, const struct ivshmem2_hw *hw)
+port_queues_attach(struct rte_eth_dev *dev, const struct ivshmem2_hw *hw)
 {
 	uint16_t q;
 
 	for (q = 0; q < dev->data->nb_tx_queues; q++)
 		ivshmem2_pool_txq_attach(dev->data->tx_queues[q], hw);
+	for (q = 0; q < dev->data->nb_rx_queues; q++)
+		ivshmem2_pool_rxq_attach(dev->data->rx_queues[q], hw);
+}
+
+struct pool_map_fill {
+	struct ivshmem2_pool_map *map;
+	uintptr_t area;
+};
+
+static void
+pool_map_obj(struct rte_mempool *mp __rte_unused, void *opaque, void *obj,
+	     unsigned int idx __rte_unused)
+{
+	struct pool_map_fill *fill = opaque;
+	struct rte_mbuf *m = obj;
+	uint32_t b = (uint32_t)(((uintptr_t)m->buf_addr - fill->area) / fill->map->elt);
+
+	if (b < fill->map->nb)
+		fill->map->mbuf[b] = m;
+}
+
+/*
+ * Which mbuf owns each buffer of @mp (n buffers of @elt bytes from @area), for
+ * RETURN frames to come back without a copy (struct ivshmem2_pool_map).
+ */
+static struct ivshmem2_pool_map *
+pool_map_create(struct rte_mempool *mp, uintptr_t area, uint32_t elt, uint32_t n, int socket)
+{
+	struct ivshmem2_pool_map *map;
+	struct pool_map_fill fill;
+	uint32_t b;
+
+	map = rte_zmalloc_socket("ivshmem2_pool_map", sizeof(*map) + (size_t)n *
+				 (sizeof(map->mbuf[0]) + sizeof(map->posting[0])),
+				 RTE_CACHE_LINE_SIZE, socket);
+	if (map == NULL)
+		return NULL;
+	map->elt = elt;
+	map->elt_div = rte_reciprocal_value(elt);
+	map->nb = n;
+	map->posting = (uint64_t *)(map + 1);
+	map->mbuf = (struct rte_mbuf **)(map->posting + n);
+	fill.map = map;
+	fill.area = area;
+	rte_mempool_obj_iter(mp, pool_map_obj, &fill);
+	for (b = 0; b < n; b++) {
+		if (map->mbuf[b] == NULL) {
+			/* Not the layout rte_pktmbuf_pool_create_extbuf() gives: no take-back. */
+			rte_free(map);
+			return NULL;
+		}
+	}
+	return map;
 }
 
 /* Buffers of @data_room_size bytes the pool area of @hw's section holds. */
@@ -112,6 +174,10 @@ pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n, unsigned 
 	}
 	hw->tx_pool_base = (uintptr_t)area;
 	hw->tx_pool_size = (uint32_t)ext.buf_len;
+	hw->tx_pool_map = pool_map_create(mp, (uintptr_t)area, elt, n, hw->numa_node);
+	if (hw->tx_pool_map == NULL)
+		IVSHMEM2_LOG(WARNING, "port %u: pool %s: no buffer map (%s): frames sent back "
+			     "are copied", dev->data->port_id, name, rte_strerror(rte_errno));
 	hw->tx_pool = mp;
 	rte_spinlock_unlock(&hw->lock);
 	IVSHMEM2_LOG(INFO, "port %u: zero-copy tx pool %s: %u mbufs of %u bytes in the section's "
@@ -127,7 +193,7 @@ section_txqs_attach(struct ivshmem2_hw *hw)
 	uint32_t peer;
 
 	IVSHMEM2_HW_FOREACH_PORT(hw, peer, dev)
-		port_txqs_attach(dev, hw);
+		port_queues_attach(dev, hw);
 }
 
 struct rte_mempool *
@@ -171,6 +237,8 @@ ivshmem2_pool_release(struct ivshmem2_hw *hw)
 	if (hw->tx_pool_owned)
 		rte_mempool_free(hw->tx_pool);
 	hw->tx_pool = NULL;
+	rte_free(hw->tx_pool_map);
+	hw->tx_pool_map = NULL;
 }
 
 int
@@ -216,6 +284,6 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 			ivshmem2_rxq_pinned_pool(r);
 		}
 	}
-	port_txqs_attach(dev, hw);
+	port_queues_attach(dev, hw);
 	return 0;
 }

@@ -19,6 +19,9 @@
 /** Give @q the section's pool, if there is one (queue setup, dev_start, pool creation). */
 void ivshmem2_pool_txq_attach(struct ivshmem2_txq *q, const struct ivshmem2_hw *hw);
 
+/** Let @q take RETURN frames back into the section's pool, if there is one (rx queue setup). */
+void ivshmem2_pool_rxq_attach(struct ivshmem2_rxq *q, const struct ivshmem2_hw *hw);
+
 /**
  * The pool of rte_pmd_ivshmem2_pktmbuf_pool_create() for port @dev (checked to
  * be ours by the caller): NULL with rte_errno as that function documents.

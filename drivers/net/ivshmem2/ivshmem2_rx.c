@@ -247,6 +247,59 @@ rx_zc_frame(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 	return 0;
 }
 
+/*
+ * A RETURN frame (single segment, in our own pool area): if the buffer it
+ * names is a pool segment one of this port's tx entries still holds, take
+ * that mbuf over (the entry's reference becomes the caller's) and return it
+ * set up as received; @spare goes back to its pool. Else NULL: the caller
+ * copies, as from any other offset. The peer chose the offset, so only a
+ * buffer the map knows, bytes inside it and an entry that holds exactly
+ * that mbuf pass; duplicates find the entry taken.
+ */
+static __rte_noinline struct rte_mbuf *
+rx_take_back(struct ivshmem2_rxq *q, const struct ivshmem2_ring_frame *f, struct rte_mbuf *spare)
+{
+	const struct ivshmem2_pool_map *map = q->pool_map;
+	uint32_t off = f->seg_off[0], b, at;
+	struct ivshmem2_txq *txq;
+	struct rte_mbuf *m, *expected;
+	uint64_t posting;
+	uint16_t queue;
+	uint32_t entry;
+
+	b = rte_reciprocal_divide(off, map->elt_div);
+	if (b >= map->nb || q->port_data == NULL)
+		return NULL;
+	m = map->mbuf[b];
+	at = off - b * map->elt;
+	if (at > m->buf_len || f->len > (uint32_t)m->buf_len - at)
+		return NULL;
+	posting = __atomic_load_n(&map->posting[b], __ATOMIC_ACQUIRE);
+	queue = (uint16_t)(posting >> 32);
+	entry = (uint32_t)posting - 1;
+	if (posting == 0 || (uint16_t)(posting >> 48) != q->port_id ||
+	    queue >= q->port_data->nb_tx_queues)
+		return NULL;
+	txq = q->port_data->tx_queues[queue];
+	/* Only the entry's reference: nobody else may still use the frame. */
+	if (txq == NULL || entry >= txq->ring_size || rte_mbuf_refcnt_read(m) != 1)
+		return NULL;
+	expected = m;
+	if (!__atomic_compare_exchange_n(&txq->held[entry], &expected, IVSHMEM2_HELD_TAKEN, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return NULL;
+	rte_mempool_put(spare->pool, spare);
+	*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) = q->mbuf_initializer;
+	m->data_off = (uint16_t)at;
+	m->ol_flags = RTE_MBUF_F_EXTERNAL;	/* a pinned buffer, as every mbuf of the pool */
+	m->packet_type = 0;
+	m->next = NULL;			/* held as a segment: a chain's link may be stale */
+	m->data_len = (uint16_t)f->len;
+	m->pkt_len = f->len;
+	q->taken_back++;
+	return m;
+}
+
 /* Where a fresh mbuf of the queue's pool receives its frame (mbuf_initializer's data_off). */
 static __rte_always_inline uint8_t *
 rx_buf(const struct rte_mbuf *m)
@@ -356,7 +409,7 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		rte_prefetch0_write(rx_buf(pkts[got]));
 	got = 0;
 	while (got < n && avail > 0) {
-		struct rte_mbuf *m = pkts[got];
+		struct rte_mbuf *m = pkts[got], *taken;
 		bool ok;
 
 		if (unlikely(!ivshmem2_ring_frame_scan(s->ring.desc, s->ring.pool_ref,
@@ -400,6 +453,10 @@ rx_from_src(struct ivshmem2_rxq *q, struct ivshmem2_rxq_src *s, struct rte_mbuf 
 		s->rd = rd;
 		if (zero_copy) {
 			ok = rx_zc_frame(q, s, m, &f) == 0;
+		} else if (unlikely(f.own_segs == 1 && f.nb_slots == 1) && q->pool_map != NULL &&
+			   (taken = rx_take_back(q, &f, m)) != NULL) {
+			pkts[got] = m = taken;
+			ok = true;
 		} else {
 			*(uint64_t *)RTE_PTR_ADD(m, offsetof(struct rte_mbuf, rearm_data)) =
 				q->mbuf_initializer;

@@ -12,6 +12,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_reciprocal.h>
 #include <rte_spinlock.h>
 
 #include "ivshmem2_copy.h"
@@ -125,6 +126,31 @@ ivshmem2_slot_prefetch_lines(const uint8_t *slot, uint32_t len, bool for_write)
  */
 #define IVSHMEM2_TX_POOL_MIN	512u
 
+/*
+ * The section's tx pool by buffer (buffer i lies at i * elt in the pool
+ * area): the mbuf that owns it, and the tx entry that last posted it. A
+ * RETURN entry names a buffer: the rx queue of the port that posted it takes
+ * that mbuf over from the tx entry still holding it, with no copy (the peer
+ * only read it). Built with the pool, never changed but for posting[].
+ */
+struct ivshmem2_pool_map {
+	struct rte_reciprocal elt_div;	/**< divides by elt */
+	uint32_t elt;
+	uint32_t nb;			/**< buffers */
+	struct rte_mbuf **mbuf;		/**< [nb] */
+	uint64_t *posting;		/**< [nb] ivshmem2_pool_posting() of its last post, or 0 */
+};
+
+/* Who posted a pool buffer: port, tx queue, entry (masked); never 0. */
+static inline uint64_t
+ivshmem2_pool_posting(uint16_t port, uint16_t queue, uint32_t entry)
+{
+	return (uint64_t)port << 48 | (uint64_t)queue << 32 | (entry + 1);
+}
+
+/* A held entry whose pool segment the rx queue took over (ivshmem2_rx.c). */
+#define IVSHMEM2_HELD_TAKEN	((struct rte_mbuf *)(uintptr_t)1)
+
 struct ivshmem2_txq {
 	/* Hot: read every burst. */
 	struct ivshmem2_ring_tx ring;
@@ -143,7 +169,13 @@ struct ivshmem2_txq {
 	uintptr_t pool_base;
 	uint32_t pool_size;
 	uint32_t reclaimed;		/**< first entry whose mbuf may still be held */
-	struct rte_mbuf **held;		/**< [ring_size]: pool segment of each entry, or NULL */
+	/**
+	 * [ring_size]: pool segment of each entry, IVSHMEM2_HELD_TAKEN once the
+	 * port's rx took it over, or NULL. Exchanged atomically: rx may be
+	 * another lcore.
+	 */
+	struct rte_mbuf **held;
+	struct ivshmem2_pool_map *pool_map;	/**< with pool: who posted each buffer */
 	/*
 	 * The port's rx is zero-copy: frames it attached go back as RETURN
 	 * entries, held here, and its idle polls give them back too
@@ -245,8 +277,14 @@ struct ivshmem2_rxq {
 	uint64_t rejected;		/**< bad descriptors from the peer: dropped */
 	uint64_t bad_index;		/**< peer's tail out of range */
 	uint64_t mbuf_fail;
+	uint64_t taken_back;		/**< RETURN frames received in their own mbuf, no copy */
+	/** The section's tx pool, if any: RETURN frames come back without a copy. */
+	struct ivshmem2_pool_map *pool_map;
 	struct ivshmem2_zc *zc;		/**< zero-copy bookkeeping, NULL in copy mode */
-	/** Zero-copy: the port's, whose tx queues an idle poll asks to give back; or NULL. */
+	/**
+	 * The port's: the tx queues a RETURN frame is taken back from, and those
+	 * an idle zero-copy poll asks to give back; NULL in test harnesses.
+	 */
 	struct rte_eth_dev_data *port_data;
 } __rte_cache_aligned;
 

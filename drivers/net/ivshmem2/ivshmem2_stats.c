@@ -62,8 +62,10 @@ ivshmem2_stats_reset(struct rte_eth_dev *dev)
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		struct ivshmem2_rxq *r = dev->data->rx_queues[q];
 
-		if (r != NULL)
+		if (r != NULL) {
 			r->pkts = r->bytes = r->rejected = r->bad_index = r->mbuf_fail = 0;
+			r->taken_back = 0;
+		}
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {
 		struct ivshmem2_txq *t = dev->data->tx_queues[q];
@@ -84,6 +86,7 @@ enum ivshmem2_xstat {
 	XSTAT_RX_BAD_DESC,
 	XSTAT_RX_BAD_INDEX,
 	XSTAT_RX_MBUF_FAIL,
+	XSTAT_RX_TAKEN_BACK,
 	XSTAT_TX_RING_FULL,
 	XSTAT_TX_OVERSIZE,
 	XSTAT_TX_DOORBELLS,
@@ -103,6 +106,7 @@ static const char * const ivshmem2_xstat_names[XSTAT_COUNT] = {
 	[XSTAT_RX_BAD_DESC] = "rx_bad_descriptor_errors",
 	[XSTAT_RX_BAD_INDEX] = "rx_bad_index_errors",
 	[XSTAT_RX_MBUF_FAIL] = "rx_mbuf_allocation_errors",
+	[XSTAT_RX_TAKEN_BACK] = "rx_taken_back_packets",
 	[XSTAT_TX_RING_FULL] = "tx_ring_full_packets",
 	[XSTAT_TX_OVERSIZE] = "tx_oversize_dropped_packets",
 	[XSTAT_TX_DOORBELLS] = "tx_doorbell_notifications",
@@ -144,6 +148,7 @@ xstats_collect(struct rte_eth_dev *dev, uint64_t *v)
 		v[XSTAT_RX_BAD_DESC] += r->rejected;
 		v[XSTAT_RX_BAD_INDEX] += r->bad_index;
 		v[XSTAT_RX_MBUF_FAIL] += r->mbuf_fail;
+		v[XSTAT_RX_TAKEN_BACK] += r->taken_back;
 		v[XSTAT_COUNT + q] = r->rejected;
 	}
 	for (q = 0; q < dev->data->nb_tx_queues; q++) {

@@ -67,13 +67,20 @@ tx_reclaim_to(struct ivshmem2_txq *q, uint32_t head, uint32_t max)
 	uint32_t i, n = 0, given = 0, mask = q->ring_size - 1;
 
 	for (i = q->reclaimed; i != head && q->nb_held != 0 && given < max; i++) {
-		struct rte_mbuf *m = q->held[i & mask];
+		struct rte_mbuf **cell = &q->held[i & mask];
+		struct rte_mbuf *m = __atomic_load_n(cell, __ATOMIC_RELAXED);
 
 		if (m == NULL)
 			continue;
-		q->held[i & mask] = NULL;
+		/* The port's rx may take a pool segment over meanwhile (ivshmem2_rx.c). */
+		if (q->pool_map != NULL)
+			m = __atomic_exchange_n(cell, NULL, __ATOMIC_ACQ_REL);
+		else
+			*cell = NULL;
 		q->nb_held--;
 		given++;
+		if (m == IVSHMEM2_HELD_TAKEN)
+			continue;	/* its reference went with it */
 		/* Segments, not chains: the next pointers of held segments are stale. */
 		m = rte_pktmbuf_prefree_seg(m);
 		if (m == NULL)
@@ -286,6 +293,23 @@ tx_pool_frame_descs(const struct ivshmem2_txq *q, const struct rte_mbuf *m)
 }
 
 /*
+ * Note that entry @entry holds pool segment @m: a RETURN of its buffer finds
+ * the entry there. Published with the descriptor (the tail's release).
+ */
+static __rte_always_inline void
+tx_pool_posting(struct ivshmem2_txq *q, const struct rte_mbuf *m, uint32_t entry)
+{
+	struct ivshmem2_pool_map *map = q->pool_map;
+	uint32_t b = rte_reciprocal_divide((uint32_t)((uintptr_t)m->buf_addr - q->pool_base),
+					   map->elt_div);
+
+	if (likely(b < map->nb))
+		__atomic_store_n(&map->posting[b],
+				 ivshmem2_pool_posting(q->port_id, q->queue_id, entry),
+				 __ATOMIC_RELAXED);
+}
+
+/*
  * A frame with a segment of the queue's pool: each pool segment is posted as
  * a POOL descriptor and held until the consumer's head passes it; the other
  * segments are copied into slots and freed. Returns -1 (ring full: nothing
@@ -318,7 +342,9 @@ tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 					 IVSHMEM2_NET_DESC_POOL |
 					 (p.t + 1 - *tail < need ? IVSHMEM2_NET_DESC_MORE : 0),
 					 (uint32_t)((uintptr_t)src - q->pool_base));
-		q->held[p.t & mask] = m;
+		__atomic_store_n(&q->held[p.t & mask], m, __ATOMIC_RELAXED);
+		if (q->pool_map != NULL)
+			tx_pool_posting(q, m, p.t & mask);
 		q->nb_held++;
 		q->pool_posted++;
 		p.t++;
@@ -332,7 +358,9 @@ tx_pool_frame(struct ivshmem2_txq *q, struct rte_mbuf *m, uint32_t *tail, uint32
 /*
  * True if @m's bytes lie in the peer's pool area, i.e. @m is a frame of the
  * peer's pool that our zero-copy rx attached (only it maps them into an
- * mbuf): the peer can take it back as a RETURN entry. Sets @off.
+ * mbuf), and nothing else of ours refers to them: the peer can take it back
+ * as a RETURN entry, and reuse the buffer as soon as it read the entry. Sets
+ * @off.
  */
 static __rte_always_inline bool
 tx_returnable(const struct ivshmem2_txq *q, const struct rte_mbuf *m, uint32_t *off)
@@ -341,7 +369,8 @@ tx_returnable(const struct ivshmem2_txq *q, const struct rte_mbuf *m, uint32_t *
 
 	*off = (uint32_t)o;
 	return m->nb_segs == 1 && o <= q->ring.pool_size &&
-	       m->data_len <= q->ring.pool_size - o;
+	       m->data_len <= q->ring.pool_size - o && RTE_MBUF_HAS_EXTBUF(m) &&
+	       rte_mbuf_refcnt_read(m) == 1 && rte_mbuf_ext_refcnt_read(m->shinfo) == 1;
 }
 
 /*

@@ -5,7 +5,8 @@
 /*
  * rx_burst in zero-copy mode on a ring in private memory, with the
  * producer's side played by the test: the life of the buffers the
- * application holds, across a new pairing and past their queue.
+ * application holds, across a new pairing and past their queue; and frames
+ * of our own pool sent back (RETURN), taken back without a copy.
  * Run by tests/pmd/test_ring_unit.py.
  */
 
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ethdev_driver.h>
+#include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
@@ -275,6 +278,145 @@ out:
 	      rte_mempool_avail_count(mp), avail);
 }
 
+/* The own section's pool area of test_return_taken_back(): 8 buffers of 2176 B. */
+#define OWN_ELT		2176u
+#define OWN_BUFS	8u
+static uint8_t own_area[OWN_BUFS * OWN_ELT] __rte_aligned(RTE_CACHE_LINE_SIZE);
+
+/*
+ * RETURN entries: the one naming a buffer that our tx entry holds comes back
+ * as that very mbuf (no copy), and the entry gives up its reference; every
+ * other kind is copied like any offset into our own memory, and no mbuf is
+ * lost or freed twice.
+ */
+static void
+test_return_taken_back(struct rte_mempool *mp)
+{
+	struct rte_pktmbuf_extmem ext = {
+		.buf_ptr = own_area, .buf_iova = RTE_BAD_IOVA, .buf_len = sizeof(own_area),
+		.elt_size = OWN_ELT,
+	};
+	struct rte_mbuf *b[OWN_BUFS], *m[8] = { NULL };
+	struct rte_eth_dev_data data = { .nb_tx_queues = 1 };
+	struct ivshmem2_pool_map *map = NULL;
+	struct ivshmem2_txq *txq = NULL;
+	struct ivshmem2_rxq *q = NULL;
+	struct rte_mempool *own;
+	struct rte_mbuf *fresh;
+	uint32_t i, entry;
+	uint16_t n;
+
+	own = rte_pktmbuf_pool_create_extbuf("own_pool", OWN_BUFS, 0, 0, OWN_ELT, SOCKET_ID_ANY,
+					     &ext, 1);
+	CHECK(own != NULL, "extbuf pool: %s", rte_strerror(rte_errno));
+	if (own == NULL)
+		return;
+	CHECK(rte_pktmbuf_alloc_bulk(own, b, OWN_BUFS) == 0, "pool buffers");
+	fresh = rte_pktmbuf_alloc(mp);
+	/* What ivshmem2_pool.c builds: buffer i's mbuf, and who posted it. */
+	map = rte_zmalloc("map", sizeof(*map) + OWN_BUFS * 16, 0);
+	txq = rte_zmalloc("txq", sizeof(*txq) + RING_SIZE * sizeof(txq->held[0]), 0);
+	q = rxq_new(mp, 0);
+	CHECK(fresh != NULL && map != NULL && txq != NULL && q != NULL, "setup");
+	if (fresh == NULL || map == NULL || txq == NULL || q == NULL)
+		goto out;
+	map->elt = OWN_ELT;
+	map->elt_div = rte_reciprocal_value(OWN_ELT);
+	map->nb = OWN_BUFS;
+	map->posting = (uint64_t *)(map + 1);
+	map->mbuf = (struct rte_mbuf **)(map->posting + OWN_BUFS);
+	for (i = 0; i < OWN_BUFS; i++) {
+		uint32_t k = (uint32_t)(((uint8_t *)b[i]->buf_addr - own_area) / OWN_ELT);
+
+		map->mbuf[k] = b[i];
+		memset(b[i]->buf_addr, 0x40 + k, OWN_ELT);
+	}
+	/* Our tx queue 0 holds buffers 0, 1 (a second reference) and 4 at entries 5, 6, 7. */
+	txq->held = (struct rte_mbuf **)(txq + 1);
+	txq->ring_size = RING_SIZE;
+	txq->pool = own;
+	txq->pool_map = map;
+	for (i = 0; i < 3; i++) {
+		uint32_t k = i < 2 ? i : 4;
+
+		entry = 5 + i;
+		txq->held[entry] = map->mbuf[k];
+		map->posting[k] = ivshmem2_pool_posting(0, 0, entry);
+	}
+	txq->nb_held = 3;
+	txq->reclaimed = 5;
+	rte_mbuf_refcnt_update(map->mbuf[1], 1);
+	map->posting[2] = ivshmem2_pool_posting(1, 0, 9);	/* another port's */
+	data.tx_queues = (void **)&txq;
+
+	/* A copy-mode queue of port 0 that knows the pool. */
+	ivshmem2_rxq_zc_release(q);
+	q->zero_copy = false;
+	q->src[0].busy = NULL;
+	q->mbuf_initializer = *(uint64_t *)RTE_PTR_ADD(fresh, offsetof(struct rte_mbuf,
+									rearm_data));
+	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	q->port_data = &data;
+	q->pool_map = map;
+	q->next_ring[0].own_pool = own_area;
+	q->next_ring[0].pool_size = sizeof(own_area);
+	peer_tail = head = 0;
+	/*
+	 * 0: buffer 0 (held, one reference): taken back. 1: buffer 0 again (taken).
+	 * 2: buffer 1 (held, two references). 3: buffer 2 (another port posted it).
+	 * 4: buffer 3 (never posted). 5: buffer 4, bytes past its end. 6: buffer 4 at
+	 * 200: taken back.
+	 */
+	ivshmem2_ring_desc_write(desc, pool_ref, 0, 1000, IVSHMEM2_NET_DESC_RETURN, 128);
+	ivshmem2_ring_desc_write(desc, pool_ref, 1, 1000, IVSHMEM2_NET_DESC_RETURN, 128);
+	ivshmem2_ring_desc_write(desc, pool_ref, 2, 600, IVSHMEM2_NET_DESC_RETURN,
+				 OWN_ELT + 128);
+	ivshmem2_ring_desc_write(desc, pool_ref, 3, 600, IVSHMEM2_NET_DESC_RETURN,
+				 2 * OWN_ELT + 128);
+	ivshmem2_ring_desc_write(desc, pool_ref, 4, 600, IVSHMEM2_NET_DESC_RETURN,
+				 3 * OWN_ELT + 128);
+	ivshmem2_ring_desc_write(desc, pool_ref, 5, 600, IVSHMEM2_NET_DESC_RETURN,
+				 5 * OWN_ELT - 100);
+	ivshmem2_ring_desc_write(desc, pool_ref, 6, 700, IVSHMEM2_NET_DESC_RETURN,
+				 4 * OWN_ELT + 200);
+	__atomic_store_n(&peer_tail, 7, __ATOMIC_RELEASE);
+	n = ivshmem2_rx_burst(q, m, 8);
+	CHECK(n == 7 && q->rejected == 0, "got %u frames, %" PRIu64 " rejected", n, q->rejected);
+	if (n != 7)
+		goto out;
+	CHECK(q->taken_back == 2, "%" PRIu64 " taken back, expected 2", q->taken_back);
+	CHECK(m[0] == map->mbuf[0] && rte_pktmbuf_mtod(m[0], uint8_t *) == own_area + 128 &&
+	      m[0]->pkt_len == 1000 && m[0]->data_len == 1000 && m[0]->nb_segs == 1 &&
+	      m[0]->next == NULL && rte_mbuf_refcnt_read(m[0]) == 1 &&
+	      (m[0]->ol_flags & RTE_MBUF_F_EXTERNAL), "entry 0 comes back as buffer 0's mbuf");
+	CHECK(m[6] == map->mbuf[4] && rte_pktmbuf_mtod(m[6], uint8_t *) == own_area +
+	      4 * OWN_ELT + 200 && m[6]->pkt_len == 700, "entry 6 comes back as buffer 4's mbuf");
+	CHECK(txq->held[5] == IVSHMEM2_HELD_TAKEN && txq->held[7] == IVSHMEM2_HELD_TAKEN &&
+	      txq->held[6] == map->mbuf[1], "tx entries: taken, held, taken");
+	for (i = 1; i < 6; i++)
+		CHECK(m[i]->pool == mp && rte_pktmbuf_mtod(m[i], uint8_t *)[0] ==
+		      own_area[pool_ref[i]], "entry %u copied", i);
+	/* The tx side lets go: taken entries free nothing, the other drops its reference. */
+	ivshmem2_txq_held_release(txq);
+	CHECK(txq->nb_held == 0 && rte_mbuf_refcnt_read(map->mbuf[1]) == 1,
+	      "held %u, buffer 1 references %u", txq->nb_held,
+	      rte_mbuf_refcnt_read(map->mbuf[1]));
+	CHECK(rte_mempool_avail_count(own) == 0, "tx freed %u buffers it had given away",
+	      rte_mempool_avail_count(own));
+	rte_pktmbuf_free_bulk(m, n);
+	for (i = 0; i < OWN_BUFS; i++)
+		if (i != 0 && i != 4)
+			rte_pktmbuf_free(map->mbuf[i]);
+	CHECK(rte_mempool_avail_count(own) == OWN_BUFS, "own pool: %u of %u back",
+	      rte_mempool_avail_count(own), OWN_BUFS);
+out:
+	rte_free(q);
+	rte_free(txq);
+	rte_free(map);
+	rte_pktmbuf_free(fresh);
+	rte_mempool_free(own);
+}
+
 static void
 run(struct rte_mempool *mp)
 {
@@ -283,6 +425,7 @@ run(struct rte_mempool *mp)
 	test_frame_cut_by_held_slots_waits(mp);
 	test_pool_segments(mp, false);
 	test_pool_segments(mp, true);
+	test_return_taken_back(mp);
 }
 
 int

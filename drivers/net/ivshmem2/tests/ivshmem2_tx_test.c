@@ -425,14 +425,15 @@ peer_frame(struct rte_mempool *mp, struct rte_mbuf_ext_shared_info *shinfo, uint
 
 /*
  * Frames of the peer's pool area go back as RETURN entries and are held
- * until the peer's head passes them; short ones, chains and bytes past the
- * area are copied and freed at once.
+ * until the peer's head passes them; short ones, chains, bytes past the
+ * area and frames the application still shares are copied and freed at once.
  */
 static void
 test_return_peer_frames(struct rte_mempool *mp)
 {
-	static struct rte_mbuf_ext_shared_info shinfo[5];
+	static struct rte_mbuf_ext_shared_info shinfo[6];
 	unsigned int avail = rte_mempool_avail_count(mp);
+	struct rte_mbuf *clone;
 	struct ivshmem2_txq q;
 	struct rte_mbuf *m[4];
 
@@ -475,6 +476,20 @@ test_return_peer_frames(struct rte_mempool *mp)
 	ivshmem2_tx_burst(&q, m, 0);
 	CHECK(q.nb_held == 0 && peer_frees == 5 && held[0] == NULL && held[2] == NULL,
 	      "after head 3: held %u, freed %u", q.nb_held, peer_frees);
+	/*
+	 * A frame whose bytes the application still shares (a clone) is copied:
+	 * the peer may rewrite a buffer as soon as it read its RETURN entry.
+	 */
+	m[0] = peer_frame(mp, &shinfo[5], 4096, 1500);
+	clone = m[0] != NULL ? rte_pktmbuf_clone(m[0], mp) : NULL;
+	CHECK(clone != NULL, "no clone");
+	if (clone == NULL)
+		return;
+	CHECK(ivshmem2_tx_burst(&q, m, 1) == 1 && desc[5].flags == 0 && desc[5].len == 1500 &&
+	      q.returned == 2 && q.nb_held == 0 && peer_frees == 5,
+	      "shared frame: flags %#x, returned %" PRIu64, desc[5].flags, q.returned);
+	rte_pktmbuf_free(clone);
+	CHECK(peer_frees == 6, "the clone's free let go of the buffer: %u", peer_frees);
 	CHECK(rte_mempool_avail_count(mp) == avail, "mbufs lost: %u of %u back",
 	      rte_mempool_avail_count(mp), avail);
 }
