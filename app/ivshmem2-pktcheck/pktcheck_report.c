@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -172,6 +173,33 @@ port_stats(uint16_t port, struct rte_eth_stats *st)
 	rte_eth_stats_get(port, st);
 }
 
+/* The receive port's extended statistics that are not 0, as a JSON object's members. */
+static void
+print_json_xstats(uint16_t port)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	const char *sep = "";
+	int i, n;
+
+	n = rte_eth_xstats_get(port, NULL, 0);
+	if (n > 0) {
+		names = calloc(n, sizeof(*names));
+		xs = calloc(n, sizeof(*xs));
+	}
+	if (names != NULL && xs != NULL && rte_eth_xstats_get_names(port, names, n) == n &&
+	    rte_eth_xstats_get(port, xs, n) == n) {
+		for (i = 0; i < n; i++) {
+			if (xs[i].value == 0 || xs[i].id >= (uint64_t)n)
+				continue;
+			printf("%s\"%s\":%" PRIu64, sep, names[xs[i].id].name, xs[i].value);
+			sep = ",";
+		}
+	}
+	free(names);
+	free(xs);
+}
+
 static double
 mpps(uint64_t frames, double s)
 {
@@ -313,6 +341,9 @@ print_json(const struct pktcheck_ctx *ctx, const struct tx_totals *tx, uint64_t 
 	printf("\"port\":{\"ipackets\":%" PRIu64 ",\"opackets\":%" PRIu64 ",\"imissed\":%" PRIu64
 	       ",\"ierrors\":%" PRIu64 ",\"oerrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "},",
 	       st->ipackets, st->opackets, st->imissed, st->ierrors, st->oerrors, st->rx_nombuf);
+	printf("\"xstats\":{");
+	print_json_xstats(opt->rx_port);
+	printf("},");
 	printf("\"errors\":[");
 	for (i = 0; i < RTE_MIN(e->n, (unsigned int)MAX_ERRORS); i++)
 		printf("%s\"%s\"", i ? "," : "", e->msg[i]);

@@ -58,6 +58,7 @@ def _check_every_frame(sut_node, group, name: str, sizes: str, seed: int, extra=
     r = pk.wait(300)
     assert r.ok, f"{r.errors}\n{r.summary()}"
     assert r.data["rx"]["data_frames"] == FRAMES and r.data["rx"]["lost"] == 0, r.summary()
+    return r.data["xstats"]
 
 
 @pytest.mark.parametrize("sizes", ["64", "1518", "9000", "random:60-9014"])
@@ -91,18 +92,23 @@ def test_zero_copy_forwarder_returns_pool_frames(sut_node, sizes):
     """A zero-copy forwarder sends the frames of the sender's pool back as RETURN entries
     (no copy on either side of its hop); the sender verifies every frame it gets back."""
     group, fwd = _io_forwarder(sut_node, "return-fwd", zero_copy="yes")
-    _check_every_frame(sut_node, group, "return-check", sizes, 22,
-                       ["--tx-pool", "--mbufs", str(POOL_MBUFS)])
+    checker = _check_every_frame(sut_node, group, "return-check", sizes, 22,
+                                 ["--tx-pool", "--mbufs", str(POOL_MBUFS)])
     fwd.stop()
     xs = fwd.show_port_xstats(0)
     # Single-segment pool frames (512 B and more) go back; a 9000 B frame is a
-    # chain of pool segments, copied.
+    # chain of pool segments, copied. The sender receives each one that comes
+    # back in the mbuf it left in (taken back from its tx entry, no copy).
+    taken = checker.get("rx_taken_back_packets", 0)
     if sizes == "1518":
         assert xs["tx_returned_packets"] >= FRAMES, xs
+        assert taken >= FRAMES, checker
     elif sizes == "9000":
         assert xs["tx_returned_packets"] == 0, xs
+        assert taken == 0, checker
     else:
         assert 0 < xs["tx_returned_packets"] < FRAMES, xs
+        assert 0 < taken <= xs["tx_returned_packets"], (checker, xs)
     assert xs["rx_bad_descriptor_errors"] == 0, xs
     fwd.stop_port(0)
     assert fwd.show_port_xstats(0)["tx_pool_held_segments"] == 0
@@ -150,6 +156,8 @@ def test_zero_copy_forwarder_lets_go_of_returned_frames_when_idle(sut_node, size
         b.stop()
         a.stop()
     assert b.show_port_xstats(0)["tx_returned_packets"] > 0
+    # A received what B sent back in the mbufs they left in: no copy at either end.
+    assert a.show_port_xstats(0)["rx_taken_back_packets"] > 0
     for sh in (b, a):
         sh.stop_port(0)
         assert sh.show_port_xstats(0)["tx_pool_held_segments"] == 0
