@@ -87,8 +87,10 @@ pool_map_create(struct rte_mempool *mp, uintptr_t area, uint32_t elt, uint32_t n
 	map = rte_zmalloc_socket("ivshmem2_pool_map", sizeof(*map) + (size_t)n *
 				 (sizeof(map->mbuf[0]) + sizeof(map->posting[0])),
 				 RTE_CACHE_LINE_SIZE, socket);
-	if (map == NULL)
+	if (map == NULL) {
+		rte_errno = ENOMEM;
 		return NULL;
+	}
 	map->elt = elt;
 	map->elt_div = rte_reciprocal_value(elt);
 	map->nb = n;
@@ -101,6 +103,7 @@ pool_map_create(struct rte_mempool *mp, uintptr_t area, uint32_t elt, uint32_t n
 		if (map->mbuf[b] == NULL) {
 			/* Not the layout rte_pktmbuf_pool_create_extbuf() gives: no take-back. */
 			rte_free(map);
+			rte_errno = EINVAL;
 			return NULL;
 		}
 	}
@@ -122,6 +125,7 @@ pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n, unsigned 
 {
 	struct ivshmem2_hw *hw = ivshmem2_port_hw(dev);
 	uint32_t elt = RTE_ALIGN_CEIL((uint32_t)data_room_size, RTE_CACHE_LINE_SIZE);
+	struct ivshmem2_pool_map *map;
 	struct rte_pktmbuf_extmem ext;
 	struct rte_mempool *mp;
 	uint8_t *area;
@@ -164,20 +168,22 @@ pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n, unsigned 
 			     rte_strerror(rte_errno));
 		return NULL;
 	}
+	map = pool_map_create(mp, (uintptr_t)area, elt, n, hw->numa_node);
+	if (map == NULL)
+		IVSHMEM2_LOG(WARNING, "port %u: pool %s: no buffer map (%s): frames sent back "
+			     "are copied", dev->data->port_id, name, rte_strerror(rte_errno));
 	rte_spinlock_lock(&hw->lock);
 	if (hw->tx_pool != NULL) {
 		/* Another thread created one meanwhile. */
 		rte_spinlock_unlock(&hw->lock);
+		rte_free(map);
 		rte_mempool_free(mp);
 		rte_errno = EEXIST;
 		return NULL;
 	}
 	hw->tx_pool_base = (uintptr_t)area;
 	hw->tx_pool_size = (uint32_t)ext.buf_len;
-	hw->tx_pool_map = pool_map_create(mp, (uintptr_t)area, elt, n, hw->numa_node);
-	if (hw->tx_pool_map == NULL)
-		IVSHMEM2_LOG(WARNING, "port %u: pool %s: no buffer map (%s): frames sent back "
-			     "are copied", dev->data->port_id, name, rte_strerror(rte_errno));
+	hw->tx_pool_map = map;
 	hw->tx_pool = mp;
 	rte_spinlock_unlock(&hw->lock);
 	IVSHMEM2_LOG(INFO, "port %u: zero-copy tx pool %s: %u mbufs of %u bytes in the section's "
@@ -187,7 +193,7 @@ pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n, unsigned 
 
 /* Every port of the section learns the pool, whenever it set its queues up. */
 static void
-section_txqs_attach(struct ivshmem2_hw *hw)
+section_queues_attach(struct ivshmem2_hw *hw)
 {
 	struct rte_eth_dev *dev;
 	uint32_t peer;
@@ -215,7 +221,7 @@ ivshmem2_pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n,
 	}
 	mp = pool_create(dev, name, n, cache_size, priv_size, data_room_size);
 	if (mp != NULL)
-		section_txqs_attach(ivshmem2_port_hw(dev));
+		section_queues_attach(ivshmem2_port_hw(dev));
 	return mp;
 }
 
@@ -257,7 +263,7 @@ ivshmem2_pool_port_start(struct rte_eth_dev *dev)
 				RTE_MBUF_DEFAULT_BUF_SIZE) == NULL)
 			return -rte_errno;
 		hw->tx_pool_owned = true;
-		section_txqs_attach(hw);
+		section_queues_attach(hw);
 	}
 	if (p->tx_pool != 0) {
 		uint32_t held_max = hw->net.ring_size * dev->data->nb_tx_queues;
