@@ -101,10 +101,11 @@ TRANSPORTS: Dict[str, Transport] = {t.name: t for t in [
               server=POOL_SERVER,
               not_applicable={"uni": "txonly allocates from testpmd's pool"}),
     # A's rx fills its pool; B's zero-copy rx forwards A's frames back as
-    # RETURN entries: a round trip costs one copy (A's), as with memif-zc.
+    # RETURN entries, which A's rx takes back in the mbufs they left in: a
+    # round trip costs no copy (memif-zc: one, on its server side).
     Transport("ivshmem2-pool-zc",
               f"net_ivshmem2, tx-pool={POOL_MBUFS} on A, zero-copy RX on B (B sends A's frames "
-              f"back without a copy; server -o {POOL_SERVER['output_size']})",
+              f"back, A takes them back, no copy; server -o {POOL_SERVER['output_size']})",
               _ivshmem2_pair(dict(tx_pool=POOL_MBUFS), dict(zero_copy="yes")),
               needs_server=True, load_pmd=True, server=POOL_SERVER, writable_rx=False,
               not_applicable={"uni": "txonly allocates from testpmd's pool"}),
