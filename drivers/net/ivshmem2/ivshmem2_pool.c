@@ -56,60 +56,6 @@ port_queues_attach(struct rte_eth_dev *dev, const struct ivshmem2_hw *hw)
 		ivshmem2_pool_rxq_attach(dev->data->rx_queues[q], hw);
 }
 
-struct pool_map_fill {
-	struct ivshmem2_pool_map *map;
-	uintptr_t area;
-};
-
-static void
-pool_map_obj(struct rte_mempool *mp __rte_unused, void *opaque, void *obj,
-	     unsigned int idx __rte_unused)
-{
-	struct pool_map_fill *fill = opaque;
-	struct rte_mbuf *m = obj;
-	uint32_t b = (uint32_t)(((uintptr_t)m->buf_addr - fill->area) / fill->map->elt);
-
-	if (b < fill->map->nb)
-		fill->map->mbuf[b] = m;
-}
-
-/*
- * Which mbuf owns each buffer of @mp (n buffers of @elt bytes from @area), for
- * RETURN frames to come back without a copy (struct ivshmem2_pool_map).
- */
-static struct ivshmem2_pool_map *
-pool_map_create(struct rte_mempool *mp, uintptr_t area, uint32_t elt, uint32_t n, int socket)
-{
-	struct ivshmem2_pool_map *map;
-	struct pool_map_fill fill;
-	uint32_t b;
-
-	map = rte_zmalloc_socket("ivshmem2_pool_map", sizeof(*map) + (size_t)n *
-				 (sizeof(map->mbuf[0]) + sizeof(map->posting[0])),
-				 RTE_CACHE_LINE_SIZE, socket);
-	if (map == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	map->elt = elt;
-	map->elt_div = rte_reciprocal_value(elt);
-	map->nb = n;
-	map->posting = (uint64_t *)(map + 1);
-	map->mbuf = (struct rte_mbuf **)(map->posting + n);
-	fill.map = map;
-	fill.area = area;
-	rte_mempool_obj_iter(mp, pool_map_obj, &fill);
-	for (b = 0; b < n; b++) {
-		if (map->mbuf[b] == NULL) {
-			/* Not the layout rte_pktmbuf_pool_create_extbuf() gives: no take-back. */
-			rte_free(map);
-			rte_errno = EINVAL;
-			return NULL;
-		}
-	}
-	return map;
-}
-
 /* Buffers of @data_room_size bytes the pool area of @hw's section holds. */
 static uint32_t
 pool_capacity(const struct ivshmem2_hw *hw, uint16_t data_room_size)
@@ -168,7 +114,7 @@ pool_create(struct rte_eth_dev *dev, const char *name, unsigned int n, unsigned 
 			     rte_strerror(rte_errno));
 		return NULL;
 	}
-	map = pool_map_create(mp, (uintptr_t)area, elt, n, hw->numa_node);
+	map = ivshmem2_pool_map_create(mp, (uintptr_t)area, elt, n, hw->numa_node);
 	if (map == NULL)
 		IVSHMEM2_LOG(WARNING, "port %u: pool %s: no buffer map (%s): frames sent back "
 			     "are copied", dev->data->port_id, name, rte_strerror(rte_errno));

@@ -141,6 +141,15 @@ struct ivshmem2_pool_map {
 	uint64_t *posting;		/**< [nb] ivshmem2_pool_posting() of its last post, or 0 */
 };
 
+/**
+ * The map of @mp, a pool of @n buffers of @elt bytes each from @area
+ * (rte_pktmbuf_pool_create_extbuf), allocated on @socket; free it with
+ * rte_free(). NULL with rte_errno ENOMEM, or EINVAL if the buffers are not
+ * laid out that way. Control path.
+ */
+struct ivshmem2_pool_map *ivshmem2_pool_map_create(struct rte_mempool *mp, uintptr_t area,
+						   uint32_t elt, uint32_t n, int socket);
+
 /* Who posted a pool buffer: port, tx queue, entry (masked); never 0. */
 static inline uint64_t
 ivshmem2_pool_posting(uint16_t port, uint16_t queue, uint32_t entry)

@@ -313,22 +313,17 @@ test_return_taken_back(struct rte_mempool *mp)
 		return;
 	CHECK(rte_pktmbuf_alloc_bulk(own, b, OWN_BUFS) == 0, "pool buffers");
 	fresh = rte_pktmbuf_alloc(mp);
-	/* What ivshmem2_pool.c builds: buffer i's mbuf, and who posted it. */
-	map = rte_zmalloc("map", sizeof(*map) + OWN_BUFS * 16, 0);
+	/* What ivshmem2_pool.c builds with the pool: buffer i's mbuf, and who posted it. */
+	map = ivshmem2_pool_map_create(own, (uintptr_t)own_area, OWN_ELT, OWN_BUFS, SOCKET_ID_ANY);
 	txq = rte_zmalloc("txq", sizeof(*txq) + RING_SIZE * sizeof(txq->held[0]), 0);
 	q = rxq_new(mp, 0);
 	CHECK(fresh != NULL && map != NULL && txq != NULL && q != NULL, "setup");
 	if (fresh == NULL || map == NULL || txq == NULL || q == NULL)
 		goto out;
-	map->elt = OWN_ELT;
-	map->elt_div = rte_reciprocal_value(OWN_ELT);
-	map->nb = OWN_BUFS;
-	map->posting = (uint64_t *)(map + 1);
-	map->mbuf = (struct rte_mbuf **)(map->posting + OWN_BUFS);
 	for (i = 0; i < OWN_BUFS; i++) {
 		uint32_t k = (uint32_t)(((uint8_t *)b[i]->buf_addr - own_area) / OWN_ELT);
 
-		map->mbuf[k] = b[i];
+		CHECK(map->mbuf[k] == b[i], "map: buffer %u", k);
 		memset(b[i]->buf_addr, 0x40 + k, OWN_ELT);
 	}
 	/* Our tx queue 0 holds buffers 0, 1 (a second reference) and 4 at entries 5, 6, 7. */
